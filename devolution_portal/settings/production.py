@@ -1,0 +1,30 @@
+"""Production: DEBUG off, TLS ended at a proxy in front, hashed and compressed static files.
+
+``SECURE_TRANSPORT=false`` is for a production-like run over plain HTTP on 127.0.0.1
+(``make serve``): it turns off the HTTPS-only settings without editing this file.
+"""
+
+import os
+
+os.environ["DEBUG"] = os.environ.get("DEBUG") or "false"
+
+from .base import *  # noqa: F403
+from .base import env_bool
+
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+WHITENOISE_MAX_AGE = 31536000
+
+SECURE_TRANSPORT = env_bool("SECURE_TRANSPORT", True)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = SECURE_TRANSPORT
+SESSION_COOKIE_SECURE = SECURE_TRANSPORT
+CSRF_COOKIE_SECURE = SECURE_TRANSPORT
+SECURE_HSTS_SECONDS = 31536000 if SECURE_TRANSPORT else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_TRANSPORT
+SECURE_HSTS_PRELOAD = SECURE_TRANSPORT
+SESSION_COOKIE_NAME = "__Host-sessionid" if SECURE_TRANSPORT else "sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken" if SECURE_TRANSPORT else "csrftoken"
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]

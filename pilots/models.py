@@ -1,0 +1,164 @@
+"""The devolution pilots and their tracking record."""
+
+from concurrency.fields import IntegerVersionField
+from django.db import models
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from boroughs.models import LocalAuthority
+from portal.dates import DatePrecision, format_partial_date, partial_date_constraint, validate_partial_date
+from portal.models import Publishable
+from sources.models import Source
+
+
+class Pilot(Publishable):
+    class Theme(models.TextChoices):
+        INTEGRATION = "integration", "Health and care integration"
+        ESTATES = "estates", "NHS estates"
+        PREVENTION = "prevention", "Prevention"
+        ACCOUNTABLE_CARE = "accountable_care", "Accountable care"
+
+    class Status(models.TextChoices):
+        """Only states a source can support: announced (2015), under way (later reports)."""
+
+        ANNOUNCED = "announced", "Announced"
+        UNDER_WAY = "under_way", "Under way"
+        COMPLETED = "completed", "Completed"
+        DISCONTINUED = "discontinued", "Discontinued"
+
+    slug = models.SlugField(max_length=100, unique=True)
+    title = models.CharField(max_length=200)
+    theme = models.CharField(max_length=20, choices=Theme.choices, db_index=True)
+    status = models.CharField(
+        max_length=20,
+        choices=Status.choices,
+        db_index=True,
+        help_text="The latest status a source supports. Record each change as a pilot update too.",
+    )
+    announced_on = models.DateField(null=True, blank=True, db_index=True)
+    announced_on_precision = models.CharField(max_length=5, choices=DatePrecision.choices, blank=True)
+    summary = models.TextField(help_text="Two or three plain sentences, in your own words.")
+    aims = models.TextField(blank=True, help_text="One aim per line, each stated by a source.")
+    authorities = models.ManyToManyField(
+        LocalAuthority, through="PilotParticipant", related_name="pilots", verbose_name="participating authorities"
+    )
+    sources = models.ManyToManyField(Source, related_name="pilots")
+
+    version = IntegerVersionField()
+    history = HistoricalRecords(m2m_fields=["sources"])
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [partial_date_constraint("announced_on", "pilot")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("pilots:detail", kwargs={"slug": self.slug})
+
+    def clean(self) -> None:
+        validate_partial_date(self.announced_on, self.announced_on_precision, "announced_on")
+
+    @property
+    def announced_on_display(self) -> str:
+        return format_partial_date(self.announced_on, self.announced_on_precision)
+
+    @property
+    def aims_list(self) -> list[str]:
+        return [line.strip() for line in self.aims.splitlines() if line.strip()]
+
+
+class PilotParticipant(models.Model):
+    """An authority taking part in a pilot; its own history records who joined or left when."""
+
+    pilot = models.ForeignKey(Pilot, on_delete=models.CASCADE, related_name="participants")
+    authority = models.ForeignKey(LocalAuthority, on_delete=models.PROTECT, related_name="pilot_participations")
+    role = models.CharField(max_length=100, blank=True, help_text="Only where a source states the role.")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["authority__name"]
+        constraints = [models.UniqueConstraint(fields=["pilot", "authority"], name="pilot_participant_once")]
+
+    def __str__(self) -> str:
+        return f"{self.authority} in {self.pilot}"
+
+
+class PilotUpdate(Publishable):
+    """Something that happened to a pilot, with its date as precise as the source allows."""
+
+    pilot = models.ForeignKey(Pilot, on_delete=models.CASCADE, related_name="updates")
+    slug = models.SlugField(max_length=120, help_text="Identifier, unique within the pilot.")
+    happened_on = models.DateField(null=True, blank=True, help_text="Leave empty if the source gives no date.")
+    happened_on_precision = models.CharField(max_length=5, choices=DatePrecision.choices, blank=True)
+    title = models.CharField(max_length=200)
+    body = models.TextField(help_text="What happened, in your own words. Plain text.")
+    status_after = models.CharField(
+        max_length=20,
+        choices=Pilot.Status.choices,
+        blank=True,
+        help_text="The pilot's status after this, if the update sets or changes it.",
+    )
+    quotation = models.TextField(blank=True, help_text="A short exact quotation from the source, if any.")
+    quotation_by = models.CharField(max_length=200, blank=True, help_text="Who said the quotation.")
+    sources = models.ManyToManyField(Source, related_name="pilot_updates")
+
+    version = IntegerVersionField()
+    history = HistoricalRecords(m2m_fields=["sources"])
+
+    class Meta:
+        ordering = ["-happened_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["pilot", "slug"], name="pilot_update_slug_per_pilot"),
+            partial_date_constraint("happened_on", "pilotupdate"),
+        ]
+        indexes = [
+            models.Index(fields=["pilot", "happened_on"], name="pilotupdate_pilot_date"),
+            models.Index(fields=["publication_status", "happened_on", "id"], name="pilotupdate_pub_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pilot}: {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return f"{self.pilot.get_absolute_url()}#update-{self.slug}"
+
+    def clean(self) -> None:
+        validate_partial_date(self.happened_on, self.happened_on_precision, "happened_on")
+
+    @property
+    def happened_on_display(self) -> str:
+        return format_partial_date(self.happened_on, self.happened_on_precision)
+
+
+class TimelineEvent(Publishable):
+    """A London-wide milestone, e.g. the December 2015 agreement or the ICBs of July 2022."""
+
+    slug = models.SlugField(max_length=120, unique=True)
+    title = models.CharField(max_length=200)
+    happened_on = models.DateField(db_index=True)
+    happened_on_precision = models.CharField(max_length=5, choices=DatePrecision.choices)
+    description = models.TextField(help_text="In your own words.")
+    sources = models.ManyToManyField(Source, related_name="timeline_events")
+
+    version = IntegerVersionField()
+    history = HistoricalRecords(m2m_fields=["sources"])
+
+    class Meta:
+        ordering = ["happened_on", "title"]
+        constraints = [partial_date_constraint("happened_on", "timelineevent")]
+
+    def __str__(self) -> str:
+        return f"{self.happened_on_display}: {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return f"{reverse('pilots:timeline')}#event-{self.slug}"
+
+    def clean(self) -> None:
+        validate_partial_date(self.happened_on, self.happened_on_precision, "happened_on")
+
+    @property
+    def happened_on_display(self) -> str:
+        return format_partial_date(self.happened_on, self.happened_on_precision)

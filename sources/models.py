@@ -1,0 +1,101 @@
+"""Sources are first-class: every public fact on the portal points to at least one."""
+
+from concurrency.fields import IntegerVersionField
+from django.db import models
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from portal.dates import DatePrecision, format_partial_date, partial_date_constraint, validate_partial_date
+from portal.models import Publishable, web_url_constraint, web_url_validator
+
+
+class Source(Publishable):
+    class Kind(models.TextChoices):
+        NEWS_REPORT = "news_report", "News report"
+        BLOG_POST = "blog_post", "Blog post"
+        OPINION_ARTICLE = "opinion_article", "Opinion article"
+        AGREEMENT = "agreement", "Agreement"
+        REPORT = "report", "Report"
+        REFERENCE_LIST = "reference_list", "Reference list"
+
+    slug = models.SlugField(
+        max_length=120, unique=True, help_text="Stable identifier used in links and downloads. Never reuse one."
+    )
+    title = models.CharField(max_length=300, help_text="The title exactly as the source gives it.")
+    kind = models.CharField(max_length=20, choices=Kind.choices, db_index=True)
+    author = models.CharField(max_length=200, blank=True, help_text="Leave empty if the source names no author.")
+    author_role = models.CharField(max_length=200, blank=True, help_text="The author's role, as the source states it.")
+    publisher = models.CharField(max_length=200, blank=True, help_text="Leave empty if not known.")
+    published_on = models.DateField(null=True, blank=True, help_text="Leave empty if the source is undated.")
+    published_on_precision = models.CharField(
+        max_length=5, choices=DatePrecision.choices, blank=True, help_text="How much of the date the source gives."
+    )
+    url = models.URLField(
+        "web address", max_length=500, blank=True, validators=[web_url_validator], help_text="http or https only."
+    )
+    summary = models.TextField(blank=True, help_text="In your own words: what the source covers.")
+
+    version = IntegerVersionField()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-published_on", "title"]
+        constraints = [
+            partial_date_constraint("published_on", "source"),
+            web_url_constraint("url", "source"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.published_on_display})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("sources:detail", kwargs={"slug": self.slug})
+
+    def clean(self) -> None:
+        validate_partial_date(self.published_on, self.published_on_precision, "published_on")
+
+    @property
+    def published_on_display(self) -> str:
+        return format_partial_date(self.published_on, self.published_on_precision, missing="undated")
+
+    @property
+    def attribution(self) -> str:
+        """'Author (role), Publisher' as far as known."""
+        who = self.author
+        if who and self.author_role:
+            who = f"{who}, {self.author_role}"
+        return ", ".join(part for part in (who, self.publisher) if part)
+
+
+class KeyFigure(Publishable):
+    """A number exactly as one source states it; never rounded or converted beyond what it says."""
+
+    class Unit(models.TextChoices):
+        GBP = "gbp", "Pounds sterling"
+        PERCENT = "percent", "Per cent"
+        PEOPLE = "people", "People"
+        COUNT = "count", "Count"
+
+    slug = models.SlugField(max_length=120, unique=True)
+    label = models.CharField(max_length=300, help_text="What is counted, in plain English.")
+    value = models.DecimalField(
+        max_digits=20,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="The number, only if the source gives one (leave empty for 'a third').",
+    )
+    value_as_stated = models.CharField(max_length=100, help_text="Exactly as the source words it, e.g. '£2.3 billion'.")
+    unit = models.CharField(max_length=10, choices=Unit.choices)
+    period = models.CharField(max_length=100, blank=True, help_text="The period or date it refers to, as stated.")
+    note = models.TextField(blank=True, help_text="Context a reader needs, in your own words.")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="key_figures")
+
+    version = IntegerVersionField()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["label"]
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.value_as_stated}"

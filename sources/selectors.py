@@ -1,0 +1,19 @@
+"""Read paths for sources and key figures: published records only."""
+
+from django.db.models import QuerySet
+
+from portal.models import PublicationStatus
+
+from .models import KeyFigure, Source
+
+
+def published_sources() -> QuerySet[Source]:
+    return Source.objects.published().order_by("-published_on", "title")
+
+
+def published_key_figures() -> QuerySet[KeyFigure]:
+    return (
+        KeyFigure.objects.published()
+        .filter(source__publication_status=PublicationStatus.PUBLISHED)
+        .select_related("source")
+    )
