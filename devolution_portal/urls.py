@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("boroughs.urls")),
     path("", include("pilots.urls")),
     path("", include("sources.urls")),
+    path("", include("datasets.urls")),
 ]

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "sources",
     "boroughs",
     "pilots",
+    "datasets",
+    "officers",
 ]
 
 MIDDLEWARE = [
