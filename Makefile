@@ -1,0 +1,59 @@
+# Two commands on a fresh machine: `make run` and `make test`. Everything else is a step of those.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test serve install assets migrate data lint browser clean
+
+run: install assets migrate data ## Install, build, migrate, load the data and serve on http://127.0.0.1:8000
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: install assets browser ## Install everything and run every test
+	$(BIN)/ruff check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/pytest
+
+serve: install assets ## A production-like run: gunicorn, DEBUG off, collected static files, plain HTTP on 127.0.0.1
+	DJANGO_SETTINGS_MODULE=devolution_portal.settings.production SECURE_TRANSPORT=false \
+	  SECRET_KEY=$${SECRET_KEY:-local-production-like-run-only-$$(hostname)} \
+	  sh -c '$(BIN)/python manage.py collectstatic --noinput -v0 && \
+	         $(BIN)/python manage.py migrate --noinput -v0 && \
+	         $(BIN)/python manage.py load_portal_data && \
+	         exec $(BIN)/gunicorn devolution_portal.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-3} --access-logfile -'
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet '.[test]'
+	rm -rf build *.egg-info
+	touch $@
+
+assets: static/dist/.built
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+static/dist/.built: node_modules/.installed $(shell find frontend static/js -type f 2>/dev/null)
+	npm run --silent build
+	touch $@
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+data: migrate
+	$(BIN)/python manage.py load_portal_data
+
+browser: ## Debian's Chromium for the browser tests (never a downloaded browser)
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) node_modules static/dist staticfiles db.sqlite3
