@@ -156,11 +156,14 @@ AXES_HTTP_RESPONSE_CODE = 429
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 AXES_IPWARE_PROXY_COUNT = int(os.environ.get("AXES_PROXY_COUNT", "0"))
 
-# Content Security Policy (django-csp 4): no inline scripts or styles except the nonce'd snippet.
+# Content Security Policy (django-csp 4): no inline scripts or styles. The one inline script, GOV.UK
+# Frontend's "js-enabled" class toggle in templates/base.html, is allowed by its hash rather than a
+# nonce, so that pages are identical between requests (cacheable, stable ETags).
+GOVUK_JS_ENABLED_SCRIPT_HASH = "'sha256-GUQ5ad8JK5KmEWmROf3LZd9ge94daqNvd8xy9YS1iDw='"
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'", "'nonce'"],
+        "script-src": ["'self'", GOVUK_JS_ENABLED_SCRIPT_HASH],
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
