@@ -12,3 +12,6 @@ urlpatterns = [
     path("", include("sources.urls")),
     path("", include("datasets.urls")),
 ]
+
+# The 500 page is rendered without context processors or a database (portal/views.py).
+handler500 = "portal.views.server_error"

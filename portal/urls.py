@@ -1,2 +1,19 @@
+"""The pages that belong to no one model, plus sitemap.xml and robots.txt."""
+
+from django.contrib.sitemaps.views import sitemap
+from django.urls import path
+
+from . import views
+from .sitemaps import SITEMAPS
+
 app_name = "portal"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("search/", views.search_view, name="search"),
+    path("about/", views.AboutView.as_view(), name="about"),
+    path("accessibility/", views.AccessibilityView.as_view(), name="accessibility"),
+    path("privacy/", views.PrivacyView.as_view(), name="privacy"),
+    path("licence/", views.LicenceView.as_view(), name="licence"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", views.robots_txt, name="robots"),
+]

@@ -61,6 +61,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Permissions-Policy on every response, static files included (PERMISSIONS_POLICY below).
+    "devolution_portal.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # ETag and 304s; outside CSPMiddleware so that a 304 carries no fresh CSP nonce (portal/middleware.py).
     "django.middleware.http.ConditionalGetMiddleware",

@@ -1,0 +1,221 @@
+"""The pages that belong to no one model: home, search, the about/accessibility/privacy/licence
+pages, robots.txt, and the 500 handler."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Case, F, IntegerField, Value, When
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError
+from django.shortcuts import render
+from django.template import loader
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+from django.views.generic import TemplateView
+
+from boroughs.models import LocalAuthority
+from pilots.selectors import published_participants, published_pilots, published_updates
+from portal.london_map import build_london_map
+from portal.search import SearchForm, search
+from sources.models import Source
+from sources.selectors import published_key_figures
+
+logger = logging.getLogger(__name__)
+
+# Source slugs (fixtures/sources.toml) cited by the home page's introduction.
+ROAD_TEST_2015 = "2015-12-15-road-test-health-care-models"
+ONEILL_2016 = "oneill-2016-healthcare-collaboration"
+FIVE_PS_2022 = "london-councils-2022-03-02-five-ps"
+REFERENCE_CODES = "london-reference-codes"
+
+# The introduction, one sentence at a time, each with the sources that support it. A sentence is
+# shown only if at least one of its sources is published (every public fact names its source).
+# A new paragraph starts at the sentences listed in INTRODUCTION_PARAGRAPH_STARTS.
+INTRODUCTION: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "Health and care devolution in London means giving the capital's own leaders more power over how "
+        "health and care money is spent, so that councils and the NHS can work together more closely.",
+        (ONEILL_2016,),
+    ),
+    (
+        "Councils had already taken over responsibility for public health in 2013.",
+        (ONEILL_2016,),
+    ),
+    (
+        "In December 2015 all of London's councils and clinical commissioning groups, the Greater London "
+        "Authority, NHS England and Public Health England signed a partnership agreement with the "
+        "Chancellor and the Health Secretary, meant as a framework for further devolution.",
+        (ROAD_TEST_2015, ONEILL_2016),
+    ),
+    (
+        "On 15 December 2015 the government announced five pilots, each testing a different way of joining "
+        "up services in one borough or a group of boroughs.",
+        (ROAD_TEST_2015,),
+    ),
+    (
+        "A further devolution deal followed in 2017, with joining up health and care a key part of it.",
+        (FIVE_PS_2022,),
+    ),
+    (
+        "Since 1 July 2022 the NHS in London has been organised in five integrated care systems, each with "
+        "its own integrated care board. Within them, each borough is the 'place' where councils and the NHS "
+        "plan local health and care together.",
+        (REFERENCE_CODES, FIVE_PS_2022),
+    ),
+)
+
+INTRODUCTION_PARAGRAPH_STARTS = frozenset({2, 5})
+
+# Key figures shown on the home page (fixtures/key_figures.toml), in this order, if published.
+FEATURED_FIGURES = (
+    "london-population-next-two-decades",
+    "london-residents-65-plus-growth",
+    "london-care-record-uses",
+    "gp-practices-needing-repairs",
+)
+HOME_FIGURE_COUNT = 4
+HOME_PILOT_COUNT = 6
+HOME_UPDATE_COUNT = 5
+
+
+@dataclass(frozen=True)
+class CitedSentence:
+    text: str
+    refs: tuple[int, ...]
+    new_paragraph: bool = False
+
+
+def _introduction() -> tuple[list[CitedSentence], list[Source]]:
+    """The introduction's sentences with numbered references, and the numbered sources (one query)."""
+    wanted = list(dict.fromkeys(slug for _, slugs in INTRODUCTION for slug in slugs))
+    found = {source.slug: source for source in Source.objects.published().filter(slug__in=wanted)}
+    sources = [found[slug] for slug in wanted if slug in found]
+    number = {source.slug: index for index, source in enumerate(sources, start=1)}
+    sentences = []
+    for position, (text, slugs) in enumerate(INTRODUCTION):
+        refs = tuple(sorted(number[slug] for slug in slugs if slug in number))
+        if refs:
+            starts = bool(sentences) and position in INTRODUCTION_PARAGRAPH_STARTS
+            sentences.append(CitedSentence(text, refs, new_paragraph=starts))
+    return sentences, sources
+
+
+def _key_figures() -> list:
+    """Up to four published figures: the featured ones first, then others by label (one query)."""
+    featured_order = Case(
+        *(When(slug=slug, then=Value(position)) for position, slug in enumerate(FEATURED_FIGURES)),
+        default=Value(len(FEATURED_FIGURES)),
+        output_field=IntegerField(),
+    )
+    return list(published_key_figures().order_by(featured_order, "label", "id")[:HOME_FIGURE_COUNT])
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    sentences, sources = _introduction()
+    # The earliest pilots first (the five of December 2015); one more than shown, to know if there are more.
+    pilots = list(
+        published_pilots().order_by(F("announced_on").asc(nulls_last=True), "title", "id")[: HOME_PILOT_COUNT + 1]
+    )
+    more_pilots = len(pilots) > HOME_PILOT_COUNT
+    # The map picks out every authority taking part in any published pilot, shown here or not.
+    pilot_gss_codes = frozenset(
+        published_participants().order_by().values_list("authority__gss_code", flat=True).distinct()
+    )
+    authorities = LocalAuthority.objects.select_related("ics").order_by("name")
+    london_map = build_london_map(
+        authorities,
+        highlighted_gss_codes=pilot_gss_codes,
+        highlight_label="taking part in a pilot",
+    )
+    context = {
+        "introduction": sentences,
+        "sources": sources,
+        "pilots": pilots[:HOME_PILOT_COUNT],
+        "more_pilots": more_pilots,
+        "london_map": london_map,
+        "updates": list(published_updates()[:HOME_UPDATE_COUNT]),
+        "key_figures": _key_figures(),
+    }
+    return render(request, "portal/home.html", context)
+
+
+@require_safe
+def search_view(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET or None)
+    groups = []
+    query = ""
+    status = 200
+    if form.is_bound:
+        if form.is_valid():
+            query = form.cleaned_data["q"]
+            groups = search(query)
+        else:
+            status = 400
+    raw_query = request.GET.get("q", "").replace("\x00", "")
+    context = {
+        "form": form,
+        "query": query,
+        "raw_query": raw_query,
+        "groups": groups,
+        "total": sum(group.count for group in groups),
+        "nav_section": "search",
+    }
+    return render(request, "portal/search.html", context, status=status)
+
+
+class StaticPage(TemplateView):
+    """A page of plain text; GET and HEAD only."""
+
+    http_method_names = ["get", "head", "options"]
+
+
+class AccessibilityView(StaticPage):
+    template_name = "portal/accessibility.html"
+
+
+class AboutView(StaticPage):
+    template_name = "portal/about.html"
+
+
+class PrivacyView(StaticPage):
+    template_name = "portal/privacy.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            session_cookie_name=settings.SESSION_COOKIE_NAME,
+            csrf_cookie_name=settings.CSRF_COOKIE_NAME,
+            session_hours=round(settings.SESSION_COOKIE_AGE / 3600, 1),
+            csrf_days=round(settings.CSRF_COOKIE_AGE / 86400),
+        )
+        return context
+
+
+class LicenceView(StaticPage):
+    template_name = "portal/licence.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        today = timezone.localdate()
+        context.update(year=today.year, today=today)
+        return context
+
+
+@require_safe
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    return render(request, "robots.txt", content_type="text/plain; charset=utf-8")
+
+
+def server_error(request: HttpRequest, template_name: str = "500.html") -> HttpResponse:
+    """The 500 page, rendered without context processors (no database, no session): only the
+    request, for the Content-Security-Policy nonce. If even that fails, plain text."""
+    try:
+        body = loader.get_template(template_name).render({"request": request, "year": datetime.date.today().year})
+    except Exception:  # the error page must never fail itself
+        logger.exception("Could not render the 500 page")
+        body = "<h1>Sorry, there is a problem with the service</h1><p>Try again later.</p>"
+    return HttpResponseServerError(body)

@@ -1,0 +1,171 @@
+"""Site search: grouped results, published records only, validated query; full text on PostgreSQL and
+a simple fallback on SQLite (whichever database the suite runs on)."""
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from pilots.models import Pilot, PilotUpdate
+from portal.models import PublicationStatus
+from portal.search import MAX_QUERY_LENGTH, RESULTS_PER_GROUP, search
+from sources.models import Source
+from tests.factories import PilotFactory, PilotUpdateFactory, SourceFactory
+
+pytestmark = pytest.mark.django_db
+
+SEARCH = reverse("portal:search")
+
+
+def groups_of(response) -> dict:
+    return {group.key: group for group in response.context["groups"]}
+
+
+def slugs(group) -> set[str]:
+    return {item.slug for item in group.results}
+
+
+def test_empty_query_shows_the_form_only(client):
+    for url in (SEARCH, f"{SEARCH}?q=", f"{SEARCH}?q=+++"):
+        response = client.get(url)
+        assert response.status_code == 200
+        content = response.content.decode()
+        assert '<label class="govuk-label govuk-label--m" for="q">' in content
+        assert response.context["groups"] == []
+        assert "results-count" not in content
+        assert "govuk-error-summary" not in content
+
+
+def test_hackney_finds_the_pilot_and_the_borough_grouped_with_counts(client):
+    response = client.get(SEARCH, {"q": "Hackney"})
+    assert response.status_code == 200
+    groups = groups_of(response)
+    assert list(groups) == ["pilots", "updates", "boroughs", "ics", "places", "sources"]
+    assert "hackney-health-and-social-care-integration" in slugs(groups["pilots"])
+    assert "hackney" in slugs(groups["boroughs"])
+    content = response.content.decode()
+    assert 'value="Hackney"' in content
+    assert reverse("pilots:detail", kwargs={"slug": "hackney-health-and-social-care-integration"}) in content
+    assert reverse("boroughs:detail", kwargs={"slug": "hackney"}) in content
+    assert f"Pilots ({groups['pilots'].count})" in content
+    assert f"Boroughs ({groups['boroughs'].count})" in content
+    assert "Search results for \u2018Hackney\u2019" in content
+
+
+def test_estates_finds_the_north_central_london_pilot(client):
+    groups = groups_of(client.get(SEARCH, {"q": "estates"}))
+    assert "north-central-london-estates" in slugs(groups["pilots"])
+
+
+def test_search_finds_updates_integrated_care_systems_and_sources(client):
+    groups = groups_of(client.get(SEARCH, {"q": "Naylor"}))
+    assert groups["updates"].count >= 1
+    assert all(update.pilot.is_published for update in groups["updates"].results)
+    groups = groups_of(client.get(SEARCH, {"q": "North Central London"}))
+    assert "NCL" in {ics.code for ics in groups["ics"].results}
+    groups = groups_of(client.get(SEARCH, {"q": "Healthcare collaboration"}))
+    assert "oneill-2016-healthcare-collaboration" in slugs(groups["sources"])
+
+
+def test_drafts_and_withdrawn_records_are_never_found(client):
+    PilotFactory(title="Zanzibar draft pilot", publication_status=PublicationStatus.DRAFT)
+    SourceFactory(title="Zanzibar withdrawn source", publication_status=PublicationStatus.WITHDRAWN)
+    hidden_pilot = PilotFactory(title="Zanzibar hidden parent", publication_status=PublicationStatus.DRAFT)
+    PilotUpdateFactory(pilot=hidden_pilot, title="Zanzibar update of a draft pilot")
+    PilotUpdateFactory(title="Zanzibar draft update", publication_status=PublicationStatus.DRAFT)
+    response = client.get(SEARCH, {"q": "Zanzibar"})
+    assert response.status_code == 200
+    assert response.context["total"] == 0
+    assert "There are no matching results" in response.content.decode()
+
+
+def test_each_group_is_capped_but_counts_everything(client):
+    for _ in range(RESULTS_PER_GROUP + 5):
+        PilotFactory(title="Quokka pilot", summary="About quokkas.")
+    group = groups_of(client.get(SEARCH, {"q": "Quokka"}))["pilots"]
+    assert len(group.results) == RESULTS_PER_GROUP
+    assert group.count == RESULTS_PER_GROUP + 5
+    assert group.truncated
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["x" * (MAX_QUERY_LENGTH + 1), "Hack\x00ney"],
+    ids=["too-long", "nul-byte"],
+)
+def test_bad_query_is_a_400_with_an_error_summary_and_the_query_kept(client, query):
+    response = client.get(SEARCH, {"q": query})
+    assert response.status_code == 400
+    content = response.content.decode()
+    assert "govuk-error-summary" in content
+    assert 'href="#q"' in content
+    assert "govuk-input--error" in content
+    assert f'value="{query.replace(chr(0), "")}"' in content
+    assert "<title>Error: search" in content
+
+
+def test_a_query_of_exactly_the_limit_is_fine(client):
+    assert client.get(SEARCH, {"q": "h" * MAX_QUERY_LENGTH}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "Ærøskøbing",
+        "健康",
+        "🙂 Hackney",
+        "naïve café",
+        "\u202eHackney",
+        "' OR 1=1 --",
+        '"Hackney',
+        "-",
+        "or",
+        "!!! & | :*",
+        "<script>alert(1)</script>",
+        "%",
+        "_",
+        "\\",
+    ],
+)
+def test_odd_queries_never_fail(client, query):
+    response = client.get(SEARCH, {"q": query})
+    assert response.status_code == 200
+    assert "<script>alert(1)</script>" not in response.content.decode()
+
+
+def test_unicode_finds_unicode(client):
+    PilotFactory(title="Ærøskøbing test pilot")
+    groups = groups_of(client.get(SEARCH, {"q": "Ærøskøbing"}))
+    assert groups["pilots"].count == 1
+
+
+def test_backend_follows_the_database():
+    """Same expectations on both databases; on PostgreSQL the search is ranked full text, with stems
+    ("integrating" finds "integration") and websearch syntax ("-word" excludes)."""
+    groups = {group.key: group for group in search("Hackney")}
+    assert "hackney-health-and-social-care-integration" in slugs(groups["pilots"])
+    assert search("") == []
+    if connection.vendor == "postgresql":
+        assert groups["pilots"].results[0].slug == "hackney-health-and-social-care-integration"
+        assert hasattr(groups["pilots"].results[0], "rank")
+        integrating = {group.key: group for group in search("integrating")}["pilots"]
+        assert "hackney-health-and-social-care-integration" in slugs(integrating)
+        excluded = {group.key: group for group in search("Hackney -budgets")}["pilots"]
+        assert "hackney-health-and-social-care-integration" not in slugs(excluded)
+    else:
+        assert connection.vendor == "sqlite"
+        assert not hasattr(groups["pilots"].results[0], "rank")
+        # Every word must match somewhere, in any order and any case.
+        both = {group.key: group for group in search("SOCIAL hackney")}["pilots"]
+        assert "hackney-health-and-social-care-integration" in slugs(both)
+        assert {group.key: group for group in search("hackney zzzqqq")}["pilots"].count == 0
+
+
+def test_every_published_record_kind_can_be_reached(client):
+    """Each result links to its own page."""
+    response = client.get(SEARCH, {"q": "London"})
+    content = response.content.decode()
+    for group in response.context["groups"]:
+        for item in group.results:
+            assert f'href="{item.get_absolute_url()}"' in content
+    assert Pilot.objects.published().exists() and PilotUpdate.objects.published().exists()
+    assert Source.objects.published().exists()
