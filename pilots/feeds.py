@@ -1,0 +1,140 @@
+"""Atom feeds of published pilot updates: all of them, one pilot's, and one borough's pilots'."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.db.models.functions import Coalesce, TruncDate
+from django.shortcuts import get_object_or_404
+from django.template.defaultfilters import linebreaks_filter as linebreaks
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import format_html, format_html_join
+
+from boroughs.models import LocalAuthority
+
+from . import selectors
+from .models import Pilot, PilotUpdate
+
+FEED_LENGTH = 50
+PORTAL_NAME = getattr(settings, "PORTAL_NAME", "London Health Devolution Portal")
+
+
+class PilotUpdatesFeed(Feed):
+    """Every published update of every published pilot, newest first."""
+
+    feed_type = Atom1Feed
+    title = f"Devolution pilot updates \N{EN DASH} {PORTAL_NAME}"
+    subtitle = "What has happened to London's health and care devolution pilots, with sources."
+    author_name = PORTAL_NAME
+
+    def link(self, obj=None) -> str:
+        return reverse("pilots:timeline")
+
+    def feed_url(self, obj=None) -> str:
+        return reverse("pilots:feed")
+
+    def updates(self, obj):
+        return selectors.published_updates()
+
+    def items(self, obj=None):
+        # Newest first by the same moment each entry gives as <updated>: when it happened, or, for an
+        # undated update, when the portal published it.
+        newest_first = Coalesce("happened_on", TruncDate("published_at")).desc(nulls_last=True)
+        return list(self.updates(obj).order_by(newest_first, "-id")[:FEED_LENGTH])
+
+    def item_title(self, item: PilotUpdate) -> str:
+        return f"{item.pilot.title}: {item.title}"
+
+    def item_description(self, item: PilotUpdate) -> str:
+        """HTML (Atom type="html"): every stored text is escaped here, so nothing from the admin is markup."""
+        parts = [
+            format_html("<p><strong>{}</strong></p>", item.happened_on_display),
+            linebreaks(item.body, autoescape=True),
+        ]
+        if item.status_after:
+            parts.append(format_html("<p>Status: {}</p>", item.get_status_after_display()))
+        if item.quotation:
+            parts.append(
+                format_html(
+                    "<blockquote><p>\N{LEFT DOUBLE QUOTATION MARK}{}\N{RIGHT DOUBLE QUOTATION MARK}</p></blockquote>",
+                    item.quotation,
+                )
+            )
+            if item.quotation_by:
+                parts.append(format_html("<p>\N{EN DASH} {}</p>", item.quotation_by))
+        sources = list(item.sources.all())
+        if sources:
+            parts.append(
+                format_html(
+                    "<p>Sources: {}</p>",
+                    format_html_join(
+                        "; ", "{} ({})", ((source.title, source.published_on_display) for source in sources)
+                    ),
+                )
+            )
+        return "\n".join(str(part) for part in parts)
+
+    def item_link(self, item: PilotUpdate) -> str:
+        return item.get_absolute_url()
+
+    def item_guid(self, item: PilotUpdate) -> str:
+        return f"tag:london-health-devolution-portal,2015:pilot-update/{item.pk}"
+
+    item_guid_is_permalink = False
+
+    def item_updateddate(self, item: PilotUpdate) -> datetime.datetime:
+        if item.happened_on is not None:
+            return datetime.datetime.combine(item.happened_on, datetime.time.min, tzinfo=datetime.UTC)
+        # A published update always has published_at; the fallback (the pilots' announcement day, before
+        # which no update can have happened) only keeps the feed valid for hand-made rows.
+        return item.published_at or datetime.datetime(2015, 12, 15, tzinfo=datetime.UTC)
+
+    def item_categories(self, item: PilotUpdate) -> list[str]:
+        return [item.pilot.get_theme_display()]
+
+
+class PilotFeed(PilotUpdatesFeed):
+    """One published pilot's published updates."""
+
+    def get_object(self, request, slug: str) -> Pilot:
+        return get_object_or_404(Pilot.objects.published(), slug=slug)
+
+    def title(self, obj: Pilot) -> str:
+        return f"Updates: {obj.title} \N{EN DASH} {PORTAL_NAME}"
+
+    def subtitle(self, obj: Pilot) -> str:
+        return f"What has happened to the devolution pilot “{obj.title}”, with sources."
+
+    def link(self, obj: Pilot) -> str:
+        return obj.get_absolute_url()
+
+    def feed_url(self, obj: Pilot) -> str:
+        return reverse("pilots:pilot_feed", kwargs={"slug": obj.slug})
+
+    def updates(self, obj: Pilot):
+        return selectors.published_updates().filter(pilot=obj)
+
+
+class BoroughFeed(PilotUpdatesFeed):
+    """Published updates of the published pilots one borough takes part in."""
+
+    def get_object(self, request, slug: str) -> LocalAuthority:
+        return get_object_or_404(LocalAuthority, slug=slug)
+
+    def title(self, obj: LocalAuthority) -> str:
+        return f"Devolution pilot updates for {obj.name} \N{EN DASH} {PORTAL_NAME}"
+
+    def subtitle(self, obj: LocalAuthority) -> str:
+        return f"What has happened to the devolution pilots {obj.name} takes part in, with sources."
+
+    def link(self, obj: LocalAuthority) -> str:
+        return f"{reverse('pilots:timeline')}?borough={obj.slug}"
+
+    def feed_url(self, obj: LocalAuthority) -> str:
+        return reverse("pilots:borough_feed", kwargs={"slug": obj.slug})
+
+    def updates(self, obj: LocalAuthority):
+        return selectors.published_updates_of_borough(obj)

@@ -1,0 +1,514 @@
+"""The public pilot pages and the timeline, on the shipped data: what they show, what they hide, how
+they answer bad input, and that their query counts do not grow with the data."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from pilots.models import Pilot, PilotUpdate
+from pilots.views import pilot_page_context
+from portal.models import PublicationStatus
+from tests.factories import PilotFactory, PilotParticipantFactory, PilotUpdateFactory, SourceFactory, grow_data
+
+from .conftest import parse_html
+
+pytestmark = pytest.mark.django_db
+
+NCL = "north-central-london-estates"
+LEWISHAM = "lewisham-physical-and-mental-health-integration"
+HARINGEY = "haringey-prevention"
+HACKNEY = "hackney-health-and-social-care-integration"
+
+
+def listed_pilot_slugs(document) -> list[str]:
+    table = document.find_all("table", cls="app-pilot-table")
+    if not table:
+        return []
+    links = [row.find("a") for row in table[0].find("tbody").find_all("tr")]
+    return [link.attrs["href"].strip("/").split("/")[-1] for link in links]
+
+
+def timeline_ids(document) -> list[str]:
+    return [item.attrs["id"] for item in document.find_all("li", cls="app-timeline__item")]
+
+
+# --- /pilots/ ------------------------------------------------------------------------------------
+
+
+def test_the_pilot_list_shows_the_five_published_pilots_with_their_facts(page):
+    document = page("/pilots/")
+
+    assert sorted(listed_pilot_slugs(document)) == sorted(Pilot.objects.values_list("slug", flat=True))
+    assert document.find(id="results-count").words == "5 pilots"
+    ncl_row = next(row for row in document.find("tbody").find_all("tr") if NCL in row.find("a").attrs["href"])
+    assert ncl_row.find("a").words == "North Central London: making better use of NHS estate"
+    assert "NHS estates" in ncl_row.words
+    assert ncl_row.find(cls="govuk-tag").words == "Under way"
+    assert "Barnet, Camden, Enfield, Haringey, Islington" in ncl_row.words
+    assert "15 December 2015" in ncl_row.words
+    assert len(document.find_all("h1")) == 1
+
+
+def test_the_pilot_list_has_a_filter_form_of_labelled_selects(page):
+    document = page("/pilots/")
+    form = document.find("form")
+
+    assert form.attrs["method"] == "get"
+    for name in ("theme", "status", "ics", "borough", "year"):
+        select = form.find("select", id=f"filter-{name}")
+        assert select.attrs["name"] == name
+        assert form.find("label", cls="govuk-label").tag == "label"
+        assert any(label.attrs.get("for") == f"filter-{name}" for label in form.find_all("label"))
+    assert form.find("button").words == "Apply filters"
+    assert "Clear filters" in [link.words for link in form.find_all("a")]
+    assert [option.attrs["value"] for option in form.find("select", id="filter-year").find_all("option")] == [
+        "",
+        "2015",
+    ]
+
+
+def test_ics_filter_shows_the_ncl_estates_pilot_and_not_lewishams(page):
+    document = page("/pilots/?ics=NCL")
+
+    slugs = listed_pilot_slugs(document)
+    assert NCL in slugs
+    assert LEWISHAM not in slugs
+    # Haringey is in North Central London too; nothing else is.
+    assert sorted(slugs) == sorted([NCL, HARINGEY])
+    assert document.find(id="results-count").words == "2 pilots"
+    assert page("/pilots/?ics=ncl").find(id="results-count").words == "2 pilots"
+
+
+def test_borough_filter_shows_the_two_haringey_pilots(page):
+    assert sorted(listed_pilot_slugs(page("/pilots/?borough=haringey"))) == sorted([NCL, HARINGEY])
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("theme=integration", [HACKNEY, LEWISHAM]),
+        ("theme=estates", [NCL]),
+        ("ics=SEL", [LEWISHAM]),
+        ("ics=NWL", []),
+        ("status=announced", []),
+        ("status=under_way", None),
+        ("year=2015", None),
+        ("year=2016", []),
+        ("borough=havering", ["barking-dagenham-havering-redbridge-accountable-care"]),
+        ("theme=prevention&ics=NCL", [HARINGEY]),
+    ],
+)
+def test_filters_change_the_results(page, query, expected):
+    document = page(f"/pilots/?{query}")
+    if expected is None:
+        expected = list(Pilot.objects.values_list("slug", flat=True))
+
+    assert sorted(listed_pilot_slugs(document)) == sorted(expected)
+    count = len(expected)
+    assert document.find(id="results-count").words == f"{count} pilot{'' if count == 1 else 's'}"
+
+
+def test_the_download_link_carries_the_current_filters(page):
+    document = page("/pilots/?ics=NCL&theme=estates")
+    link = next(a for a in document.find_all("a") if a.words == "Download this list (CSV)")
+
+    assert link.attrs["href"].startswith("/data/pilots.csv?")
+    assert "ics=NCL" in link.attrs["href"] and "theme=estates" in link.attrs["href"]
+
+
+def test_a_selected_filter_stays_selected(page):
+    document = page("/pilots/?ics=ncl&theme=estates")
+
+    selected = {
+        select.attrs["name"]: [o.attrs["value"] for o in select.find_all("option") if "selected" in o.attrs]
+        for select in document.find_all("select")
+    }
+    assert selected["ics"] == ["NCL"]
+    assert selected["theme"] == ["estates"]
+    assert selected["status"] == []
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("ics=XYZ", "ics"),
+        ("year=abc", "year"),
+        ("year=99999", "year"),
+        ("year=1999", "year"),
+        ("theme=%00", "theme"),
+        ("theme=nonsense", "theme"),
+        ("status=finished", "status"),
+        ("borough=nowhere", "borough"),
+        ("borough=%00", "borough"),
+        ("ics=N%00L", "ics"),
+        ("borough=h%C3%A4ringey", "borough"),
+        ("borough=%F0%9F%8F%A5%E2%80%AE", "borough"),
+        ("borough=%ED%A0%80", "borough"),
+        ("theme=" + "x" * 5000, "theme"),
+        ("borough=" + "b" * 5000, "borough"),
+        ("year=" + "9" * 5000, "year"),
+        ("ics=" + "N" * 5000, "ics"),
+    ],
+)
+def test_invalid_filter_values_are_a_400_with_an_error_summary_not_an_unfiltered_list(page, query, field):
+    document = page(f"/pilots/?{query}", status=400)
+
+    summary = document.find(cls="govuk-error-summary")
+    assert summary.find("a").attrs["href"] == f"#filter-{field}"
+    group = document.find("select", id=f"filter-{field}")
+    assert "govuk-select--error" in group.classes
+    assert document.find(id=f"filter-{field}-error").words.startswith("Error:")
+    assert listed_pilot_slugs(document) == []
+    assert document.find("title").words.startswith("Error:")
+
+
+def test_unknown_parameters_are_ignored(page):
+    assert len(listed_pilot_slugs(page("/pilots/?colour=blue"))) == 5
+
+
+# --- /pilots/<slug>/ -----------------------------------------------------------------------------
+
+
+def test_the_ncl_page_names_exactly_its_five_participating_boroughs(page):
+    participants = page(f"/pilots/{NCL}/").find("section", id="participants")
+    links = participants.find("ul").find_all("a")
+
+    assert [link.words for link in links] == ["Barnet", "Camden", "Enfield", "Haringey", "Islington"]
+    assert [link.attrs["href"] for link in links] == [
+        "/boroughs/barnet/",
+        "/boroughs/camden/",
+        "/boroughs/enfield/",
+        "/boroughs/haringey/",
+        "/boroughs/islington/",
+    ]
+    assert participants.find("li").words == "Barnet (consortium member)"
+
+
+def test_the_pilot_page_shows_its_facts(page):
+    document = page(f"/pilots/{NCL}/")
+    pilot = Pilot.objects.get(slug=NCL)
+
+    assert [h1.words for h1 in document.find_all("h1")] == [pilot.title]
+    facts = document.find("dl", id="pilot-facts").words
+    assert "Status Under way" in facts
+    assert "Theme NHS estates" in facts
+    assert "Announced 15 December 2015" in facts
+    assert pilot.summary in document.find(cls="app-pilot-summary").words
+    aims = document.find(id="aims")
+    assert aims.tag == "h2"
+    assert [li.words for li in document.find("ul", cls="govuk-list--bullet").find_all("li")] == pilot.aims_list
+    london_map = document.find("figure", cls="app-london-map")
+    highlighted = {a.attrs["data-gss-code"] for a in london_map.find_all("a", cls="app-london-map__link--highlighted")}
+    assert highlighted == {"E09000003", "E09000007", "E09000010", "E09000014", "E09000019"}
+
+
+def test_the_pilot_page_lists_updates_oldest_first_at_the_precision_of_the_source(page):
+    document = page(f"/pilots/{NCL}/")
+    items = document.find("section", id="updates").find_all("li", cls="app-timeline__item")
+
+    assert [item.attrs["id"] for item in items] == [
+        "update-announced",
+        "update-plans-2016",
+        "update-national-naylor-report-2017",
+        "update-london-wide-gp-estate",
+    ]
+    dates = [item.find(cls="app-timeline__date").words for item in items]
+    assert dates == ["Date: 15 December 2015", "Date: 2016", "Date: 2017", "Date: Not recorded"]
+    assert "1 January 2016" not in document.find("section", id="updates").words
+    assert items[1].find("time").attrs["datetime"] == "2016"
+    assert items[0].find("time").attrs["datetime"] == "2015-12-15"
+    assert items[0].find(cls="app-timeline__status").words == "Status: Announced"
+    quotation = items[0].find("blockquote")
+    assert "free up unused buildings and land" in quotation.words
+    assert items[0].find("figcaption").words == "Simon Stevens, NHS England chief executive"
+    assert not items[2].find_all(cls="app-timeline__status")
+
+
+def test_the_pilot_page_numbers_its_sources_in_order_of_first_citation(page):
+    document = page(f"/pilots/{NCL}/")
+    refs = document.find("section", id="sources").find("ol", cls="app-source-refs").find_all("li")
+    expected_slugs = [
+        "2015-12-15-road-test-health-care-models",
+        "oneill-2016-healthcare-collaboration",
+        "enabling-this-change-undated",
+    ]
+
+    assert [li.attrs["id"] for li in refs] == ["source-1", "source-2", "source-3"]
+    assert [li.find("a").attrs["href"] for li in refs] == [f"/sources/{slug}/" for slug in expected_slugs]
+    cites = [a.attrs["href"] for a in document.find("section", id="updates").find_all("a", cls="app-citation")]
+    assert cites == ["#source-1", "#source-2", "#source-2", "#source-3"]
+    assert document.find("section", id="updates").find("a", cls="app-citation").words == "Source [1]"
+    summary_cites = [a.attrs["href"] for a in document.find(cls="app-pilot-summary").find_all("a")]
+    assert summary_cites == ["#source-1", "#source-2"]
+
+
+def test_every_cited_number_exists_on_every_pilot_page(page):
+    for slug in Pilot.objects.values_list("slug", flat=True):
+        document = page(f"/pilots/{slug}/")
+        ids = {li.attrs["id"] for li in document.find("section", id="sources").find_all("li")}
+        cited = {a.attrs["href"].lstrip("#") for a in document.find_all("a", cls="app-citation")}
+        assert cited and cited <= ids, slug
+
+
+def test_the_pilot_page_links_to_its_feed_and_says_when_it_was_last_updated(page):
+    document = page(f"/pilots/{NCL}/")
+    alternate = [link for link in document.find_all("link") if link.attrs.get("rel") == "alternate"]
+
+    assert [link.attrs["href"] for link in alternate] == [f"/pilots/{NCL}/updates.atom"]
+    assert alternate[0].attrs["type"] == "application/atom+xml"
+    assert any(a.attrs["href"] == f"/pilots/{NCL}/updates.atom" for a in document.find_all("a"))
+    assert re.fullmatch(r"Last updated \d{1,2} \w+ \d{4}", document.find(cls="app-last-updated").words)
+
+
+def test_last_updated_is_the_latest_change_of_the_pilot_or_its_updates(page):
+    pilot = Pilot.objects.get(slug=NCL)
+    update = pilot.updates.get(slug="plans-2016")
+    update.title = "Partnership working on the NHS estate (edited)"
+    update.save()
+    latest = update.history.latest().history_date
+
+    context = pilot_page_context(pilot, pilot.updates.all())
+
+    assert context["last_updated"] == latest
+
+
+def test_an_unknown_or_draft_pilot_is_a_404(page):
+    PilotFactory(slug="secret-draft-pilot", publication_status=PublicationStatus.DRAFT)
+
+    page("/pilots/no-such-pilot/", status=404)
+    page("/pilots/secret-draft-pilot/", status=404)
+    page("/pilots/%E2%80%AE/", status=404)
+
+
+def test_pilot_page_context_can_preview_a_draft(page):
+    """The admin's preview builds the same context for a draft pilot and its draft updates."""
+    source = SourceFactory(title="Preview source")
+    pilot = PilotFactory(slug="draft-for-preview", publication_status=PublicationStatus.DRAFT, sources=[source])
+    PilotUpdateFactory(pilot=pilot, publication_status=PublicationStatus.DRAFT, title="Draft step", sources=[source])
+
+    context = pilot_page_context(pilot, pilot.updates.all())
+
+    assert context["pilot"] == pilot
+    assert [entry["update"].title for entry in context["entries"]] == ["Draft step"]
+    assert context["sources"] == [source]
+    assert context["entries"][0]["citations"][0]["number"] == 1
+
+
+# --- drafts appear nowhere -------------------------------------------------------------------------
+
+
+def test_a_draft_update_or_pilot_appears_on_no_page(client, page):
+    ncl = Pilot.objects.get(slug=NCL)
+    PilotUpdateFactory(
+        pilot=ncl, slug="secret-update", title="Secret draft update", publication_status=PublicationStatus.DRAFT
+    )
+    draft_pilot = PilotFactory(
+        slug="secret-pilot", title="Secret draft pilot", publication_status=PublicationStatus.DRAFT
+    )
+    PilotParticipantFactory(pilot=draft_pilot, authority=ncl.authorities.get(slug="camden"))
+    PilotUpdateFactory(pilot=draft_pilot, title="Published update of a secret pilot")
+    withdrawn = PilotUpdateFactory(
+        pilot=ncl, title="Withdrawn secret update", publication_status=PublicationStatus.WITHDRAWN
+    )
+
+    for url in [
+        "/pilots/",
+        f"/pilots/{NCL}/",
+        "/timeline/",
+        "/timeline/?pilot=" + NCL,
+        "/timeline/?borough=camden",
+        "/timeline/?year=2019",
+        "/pilots/?borough=camden",
+    ]:
+        content = client.get(url).content.decode()
+        assert "Secret draft" not in content, url
+        assert "secret-pilot" not in content, url
+        assert "secret pilot" not in content, url
+        assert withdrawn.title not in content, url
+    page("/pilots/secret-pilot/", status=404)
+    page("/timeline/?pilot=secret-pilot", status=400)
+
+
+def test_a_draft_source_is_not_shown(page):
+    ncl = Pilot.objects.get(slug=NCL)
+    draft_source = SourceFactory(title="Unpublished source", publication_status=PublicationStatus.DRAFT)
+    ncl.sources.add(draft_source)
+    ncl.updates.get(slug="announced").sources.add(draft_source)
+
+    assert "Unpublished source" not in page(f"/pilots/{NCL}/").words
+    assert "Unpublished source" not in page("/timeline/").words
+
+
+# --- /timeline/ ------------------------------------------------------------------------------------
+
+
+def test_the_timeline_merges_events_and_updates_oldest_first(page):
+    document = page("/timeline/")
+    ids = timeline_ids(document)
+
+    assert ids[0] == "event-public-health-moves-to-local-government"
+    assert ids.index("event-five-devolution-pilots-announced") < ids.index(f"update-{HACKNEY}-announced")
+    assert ids.index("event-london-health-and-care-collaboration-agreement") < ids.index(
+        "event-five-devolution-pilots-announced"
+    )
+    assert ids[-1] == f"update-{NCL}-london-wide-gp-estate"  # undated: last
+    published = PilotUpdate.objects.published().count() + 0
+    assert len([i for i in ids if i.startswith("update-")]) == published
+    assert len(document.find_all("h1")) == 1
+    assert document.find(id="results-count").words == f"{len(ids)} entries"
+
+
+def test_timeline_entries_show_their_date_precision_and_sources(page):
+    document = page("/timeline/")
+    entry = document.find("li", id="event-london-health-and-care-collaboration-agreement")
+
+    assert entry.find(cls="app-timeline__date").words == "Date: December 2015 (date known to the month)"
+    assert entry.find("time").attrs["datetime"] == "2015-12"
+    sources = [a.attrs["href"] for a in entry.find(cls="app-timeline__sources").find_all("a")]
+    assert sources == [
+        "/sources/2015-12-15-road-test-health-care-models/",
+        "/sources/oneill-2016-healthcare-collaboration/",
+    ]
+    update = document.find("li", id=f"update-{NCL}-plans-2016")
+    assert update.find(cls="app-timeline__date").words == "Date: 2016 (date known to the year)"
+    assert update.find("h3").find_all("a")[-1].attrs["href"] == f"/pilots/{NCL}/#update-plans-2016"
+    undated = document.find("li", id=f"update-{NCL}-london-wide-gp-estate")
+    assert undated.find(cls="app-timeline__date").words == "Date: Not recorded"
+
+
+def test_a_pilot_or_borough_filter_shows_only_updates_and_says_so(page):
+    document = page(f"/timeline/?pilot={NCL}")
+    ids = timeline_ids(document)
+
+    assert ids == [
+        f"update-{NCL}-{slug}"
+        for slug in ("announced", "plans-2016", "national-naylor-report-2017", "london-wide-gp-estate")
+    ]
+    assert "Only pilot updates are shown" in document.find(cls="govuk-inset-text").words
+
+    haringey = timeline_ids(page("/timeline/?borough=haringey"))
+    assert haringey and all(i.startswith((f"update-{NCL}-", f"update-{HARINGEY}-")) for i in haringey)
+    assert len(haringey) == 7
+
+
+def test_the_year_filter_applies_to_events_and_updates(page):
+    ids = timeline_ids(page("/timeline/?year=2017"))
+
+    assert "event-2017-devolution-deal" in ids
+    assert f"update-{NCL}-national-naylor-report-2017" in ids
+    assert f"update-{HACKNEY}-announced" not in ids
+    assert not page("/timeline/?year=2016").find_all("div", cls="govuk-inset-text")
+
+
+def test_the_timeline_download_link_carries_the_filters(page):
+    document = page("/timeline/?borough=haringey&year=2016&page=1")
+    link = next(a for a in document.find_all("a") if a.words == "Download this list (CSV)")
+
+    assert link.attrs["href"].startswith("/data/pilot-updates.csv?")
+    assert "borough=haringey" in link.attrs["href"] and "year=2016" in link.attrs["href"]
+    assert "page" not in link.attrs["href"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "year=abc",
+        "year=99999",
+        "pilot=no-such-pilot",
+        "pilot=%00",
+        "borough=nowhere",
+        "borough=%ED%A0%80",
+        "year=" + "2" * 5000,
+        "pilot=" + "p" * 5000,
+    ],
+)
+def test_bad_timeline_filters_are_a_400(page, query):
+    document = page(f"/timeline/?{query}", status=400)
+
+    assert document.find(cls="govuk-error-summary")
+    assert timeline_ids(document) == []
+
+
+@pytest.mark.parametrize("number", ["0", "-1", "99999999", "abc", "2", "1.5", "%00", "9" * 5000])
+def test_bad_page_numbers_are_a_404(page, number):
+    page(f"/timeline/?page={number}", status=404)
+
+
+def test_the_timeline_paginates_30_at_a_time_and_keeps_the_filters():
+    grow_data(times=2)  # 16 events and 40 updates in 2019
+    client = Client()
+    first = parse_html(client.get("/timeline/?year=2019").content)
+    assert len(timeline_ids(first)) == 30
+    next_link = first.find("div", cls="govuk-pagination__next").find("a").attrs["href"]
+    assert next_link == "?year=2019&page=2"
+    second = parse_html(client.get("/timeline/" + next_link).content)
+    assert set(timeline_ids(first)).isdisjoint(timeline_ids(second))
+    assert len(timeline_ids(second)) == 26
+    assert "page 2 of 2" in second.find("title").words
+    assert not second.find_all("div", cls="govuk-pagination__next")
+
+
+def test_page_titles_are_unique(page):
+    titles = [page(url).find("title").words for url in ["/pilots/", "/timeline/"]] + [
+        page(f"/pilots/{slug}/").find("title").words for slug in Pilot.objects.values_list("slug", flat=True)
+    ]
+    assert len(set(titles)) == len(titles)
+    for url in ["/pilots/", "/timeline/", f"/pilots/{NCL}/"]:
+        description = next(m for m in page(url).find_all("meta") if m.attrs.get("name") == "description")
+        assert len(description.attrs["content"]) > 50
+
+
+def test_no_inline_styles(client):
+    for url in ["/pilots/", "/timeline/", f"/pilots/{NCL}/", "/pilots/?ics=XYZ"]:
+        assert " style=" not in client.get(url).content.decode(), url
+
+
+def test_text_is_escaped(page):
+    ncl = Pilot.objects.get(slug=NCL)
+    PilotUpdateFactory(
+        pilot=ncl,
+        slug="escaping",
+        title="<script>alert(1)</script>",
+        body="Line one <b>bold</b>\n\nLine two",
+        happened_on=datetime.date(2018, 1, 1),
+        happened_on_precision="year",
+    )
+    document = page(f"/pilots/{NCL}/")
+    item = document.find("li", id="update-escaping")
+
+    assert not item.find_all("script") and not item.find_all("b")
+    assert item.find("h3").words == "<script>alert(1)</script>"
+    assert [p.words for p in item.find(cls="app-timeline__body").find_all("p")] == ["Line one <b>bold</b>", "Line two"]
+
+
+# --- query counts ----------------------------------------------------------------------------------
+
+PAGES = [
+    "/pilots/",
+    "/pilots/?ics=NCL&theme=estates",
+    "/pilots/?borough=haringey",
+    f"/pilots/{NCL}/",
+    f"/pilots/{HACKNEY}/",
+    "/timeline/",
+    "/timeline/?year=2017",
+    f"/timeline/?pilot={NCL}",
+    "/timeline/?borough=haringey",
+]
+
+
+def test_query_counts_do_not_grow_with_the_data(count_queries, capsys):
+    cache.clear()
+    before = {url: count_queries(url) for url in PAGES}
+
+    grow_data(times=20)
+    cache.clear()
+    after = {url: count_queries(url) for url in PAGES}
+
+    with capsys.disabled():
+        print("\nqueries per page (shipped -> grown x20):", {url: (before[url], after[url]) for url in PAGES})
+    assert after == before
