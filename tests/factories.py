@@ -148,10 +148,14 @@ class KeyFigureFactory(factory.django.DjangoModelFactory):
 def grow_data(times: int = 20) -> None:
     """Add ``times`` × the shipped volume of pilots, participants, updates, events, sources and figures."""
     authorities = list(LocalAuthority.objects.all())
+    sources = SourceFactory.create_batch(times * 6)
     for n in range(times * 5):
-        pilot = PilotFactory()
+        cited = [sources[n % len(sources)]]
+        pilot = PilotFactory(sources=cited)
         for authority in authorities[n % 30 : n % 30 + 3]:
             PilotParticipantFactory(pilot=pilot, authority=authority)
-        PilotUpdateFactory.create_batch(4, pilot=pilot)
-    TimelineEventFactory.create_batch(times * 8)
-    KeyFigureFactory.create_batch(times * 12)
+        PilotUpdateFactory.create_batch(4, pilot=pilot, sources=cited)
+    for n in range(times * 8):
+        TimelineEventFactory(sources=[sources[n % len(sources)]])
+    for n in range(times * 12):
+        KeyFigureFactory(source=sources[n % len(sources)])
