@@ -1,13 +1,223 @@
-from django.http import Http404
+"""The open data: /data/ (the hub, with each dataset's dictionary), each dataset as CSV and JSON with
+the HTML list's filters, the Data Package descriptor and a zip of everything.
+
+CSV, JSON and the zip are read-only, open to other sites (CORS for GET) and rate-limited per client.
+"""
+
+import datetime
+import functools
+
+from django.db.models import Max, Value
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_safe
+
+from .definitions import DATASETS, Dataset
+from .expressions import history_model
+from .package import CSV_CONTRACT, LICENCE, datapackage, zip_chunks
+from .query import LONDON, BadRequest, build_export, decode_cursor, encode_cursor, parse_as_of
+from .ratelimit import rate_limited
+from .writers import csv_chunks, json_row
+
+ITERATOR_CHUNK_SIZE = 2000
+JSON_PAGE_SIZE = 100
+JSON_MAX_PAGE_SIZE = 1000
+FILE_PREFIX = "london-health-devolution"
 
 
-def hub(request):
-    raise Http404("Not built yet")
+def allow_cors(view):
+    """Any site may read the data with GET; a preflight OPTIONS request is answered here."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method == "OPTIONS":
+            response = HttpResponse(status=204)
+            response["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+            response["Access-Control-Max-Age"] = "86400"
+        else:
+            response = view(request, *args, **kwargs)
+        response["Access-Control-Allow-Origin"] = "*"
+        response["Access-Control-Expose-Headers"] = "Content-Disposition, Retry-After"
+        return response
+
+    return wrapper
 
 
+def _dataset(name: str) -> Dataset:
+    try:
+        return DATASETS[name]
+    except KeyError:
+        raise Http404(f"There is no dataset called {name!r}.") from None
+
+
+def _flag(params, name: str) -> bool:
+    value = params.get(name, "")
+    if value in {"", "0"}:
+        return False
+    if value == "1":
+        return True
+    raise BadRequest(f"{name}: use 1 or 0.")
+
+
+def _text_error(message: str) -> HttpResponse:
+    return HttpResponse(message + "\n", status=400, content_type="text/plain; charset=utf-8")
+
+
+def _today() -> datetime.date:
+    return timezone.localdate(timezone=LONDON)
+
+
+def _file_name(dataset_name: str, as_of: datetime.date | None, extension: str) -> str:
+    stamp = f"as-of-{as_of.isoformat()}" if as_of else _today().isoformat()
+    return f"{FILE_PREFIX}-{dataset_name}-{stamp}.{extension}"
+
+
+@require_http_methods(["GET", "HEAD", "OPTIONS"])
+@allow_cors
+@rate_limited
 def dataset_csv(request, dataset):
-    raise Http404("Not built yet")
+    definition = _dataset(dataset)
+    try:
+        bom = _flag(request.GET, "bom")
+        as_of = parse_as_of(request.GET.get("as_of"))
+        export = build_export(definition, request.GET, as_of)
+    except BadRequest as error:
+        return _text_error(error.message)
+    rows = () if request.method == "HEAD" else export.rows().iterator(chunk_size=ITERATOR_CHUNK_SIZE)
+    response = StreamingHttpResponse(
+        csv_chunks(definition.columns, rows, bom=bom), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{_file_name(definition.name, as_of, "csv")}"'
+    response["X-Accel-Buffering"] = "no"  # let a proxy pass the stream on as it comes
+    return response
 
 
+@require_http_methods(["GET", "HEAD", "OPTIONS"])
+@allow_cors
+@rate_limited
 def dataset_json(request, dataset):
-    raise Http404("Not built yet")
+    definition = _dataset(dataset)
+    try:
+        as_of = parse_as_of(request.GET.get("as_of"))
+        limit = _page_size(request.GET.get("limit"))
+        export = build_export(definition, request.GET, as_of)
+        cursor = request.GET.get("cursor")
+        after = decode_cursor(definition.model, export.terms, cursor) if cursor else None
+    except BadRequest as error:
+        return JsonResponse({"error": error.message}, status=400)
+    rows = list(export.page(after, limit + 1))
+    width = len(definition.columns)
+    next_url = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        query = request.GET.copy()
+        query["cursor"] = encode_cursor(rows[-1][width:])
+        next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+    return JsonResponse(
+        {
+            "dataset": definition.name,
+            "title": definition.title,
+            "as_of": as_of.isoformat() if as_of else None,
+            "licence": {"title": LICENCE["title"], "url": LICENCE["path"]},
+            "fields": definition.column_names,
+            "results": [json_row(definition.columns, row[:width]) for row in rows],
+            "next": next_url,
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def _page_size(value: str | None) -> int:
+    if value is None or value == "":
+        return JSON_PAGE_SIZE
+    if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= JSON_MAX_PAGE_SIZE:
+        raise BadRequest(f"limit: a whole number from 1 to {JSON_MAX_PAGE_SIZE}.")
+    return int(value)
+
+
+@require_http_methods(["GET", "HEAD", "OPTIONS"])
+@allow_cors
+def package_descriptor(request):
+    return JsonResponse(
+        datapackage(homepage=request.build_absolute_uri(reverse("datasets:hub"))),
+        json_dumps_params={"indent": 2, "ensure_ascii": False},
+    )
+
+
+@require_http_methods(["GET", "HEAD", "OPTIONS"])
+@allow_cors
+@rate_limited
+def all_zip(request):
+    try:
+        as_of = parse_as_of(request.GET.get("as_of"))
+    except BadRequest as error:
+        return _text_error(error.message)
+    homepage = request.build_absolute_uri(reverse("datasets:hub"))
+    chunks = zip_chunks(homepage=homepage, as_of=as_of, accessed=_today()) if request.method != "HEAD" else ()
+    response = StreamingHttpResponse(chunks, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{_file_name("all", as_of, "zip")}"'
+    response["X-Accel-Buffering"] = "no"
+    return response
+
+
+def _last_updated() -> dict[str, datetime.datetime]:
+    """When each dataset's records last changed (their history), in one query."""
+    parts = [
+        history_model(dataset.model)
+        .objects.order_by()
+        .annotate(dataset=Value(dataset.name))
+        .values("dataset")
+        .annotate(last=Max("history_date"))
+        .values_list("dataset", "last")
+        for dataset in DATASETS.values()
+    ]
+    return dict(parts[0].union(*parts[1:], all=True))
+
+
+def citation(dataset: Dataset, *, year: int, accessed: datetime.date, url: str) -> str:
+    return (
+        f"London Health Devolution Portal ({year}). {dataset.title} [data set]. "
+        f"Accessed {accessed.day} {accessed:%B %Y}. {url}"
+    )
+
+
+@require_safe
+def hub(request):
+    """Every dataset with its size, date, licence, citation and dictionary: one COUNT per dataset
+    and one query for all the last-updated dates."""
+    accessed = _today()
+    last_updated = _last_updated()
+    entries = []
+    for dataset in DATASETS.values():
+        csv_url = reverse("datasets:csv", kwargs={"dataset": dataset.name})
+        updated = last_updated.get(dataset.name)
+        updated_on = timezone.localtime(updated, LONDON).date() if updated else None
+        entries.append(
+            {
+                "dataset": dataset,
+                "rows": dataset.selector().prefetch_related(None).order_by().count(),
+                "last_updated": updated_on,
+                "csv_url": csv_url,
+                "json_url": reverse("datasets:json", kwargs={"dataset": dataset.name}),
+                "citation": citation(
+                    dataset,
+                    year=(updated_on or accessed).year,
+                    accessed=accessed,
+                    url=request.build_absolute_uri(csv_url),
+                ),
+            }
+        )
+    return render(
+        request,
+        "datasets/hub.html",
+        {
+            "entries": entries,
+            "csv_contract": CSV_CONTRACT,
+            "licence": LICENCE,
+            "accessed": accessed,
+            "nav_section": "data",
+            "crumbs": [("Open data", None)],
+        },
+    )

@@ -139,6 +139,10 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Fair use of the open-data exports, per client address (datasets/ratelimit.py); 0 turns it off.
+EXPORT_RATE_LIMIT = int(os.environ.get("EXPORT_RATE_LIMIT", "60"))
+EXPORT_RATE_WINDOW = int(os.environ.get("EXPORT_RATE_WINDOW", "60"))  # seconds
+
 # The admin lives at a configurable path, so it is not where scanners look first.
 ADMIN_PATH = os.environ.get("ADMIN_PATH", "admin/").strip("/") + "/"
 
