@@ -22,7 +22,7 @@ def participants_prefetch(lookup: str = "participants") -> Prefetch:
 
 
 def published_pilots() -> QuerySet[Pilot]:
-    return Pilot.objects.published().prefetch_related(participants_prefetch()).order_by("title")
+    return Pilot.objects.published().prefetch_related(participants_prefetch()).order_by("title", "id")
 
 
 def published_updates() -> QuerySet[PilotUpdate]:
