@@ -1,2 +1,9 @@
+from django.urls import path
+
+from . import views
+
 app_name = "sources"
-urlpatterns: list = []
+urlpatterns = [
+    path("sources/", views.source_list, name="list"),
+    path("sources/<slug:slug>/", views.source_detail, name="detail"),
+]

@@ -1,0 +1,248 @@
+"""Public pages for the areas: local authorities (boroughs and the City), integrated care systems and
+place partnerships.
+
+Every page fetches its related rows up front, so its number of queries does not grow with the data.
+Filter values that cannot be understood re-render the list with status 400 and a GOV.UK error summary;
+they never fall back to an unfiltered list.
+"""
+
+import re
+from typing import Any
+
+from django.db.models import Exists, F, OuterRef, Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from datasets.links import download_links
+from pilots.models import Pilot, PilotParticipant, PilotUpdate
+from pilots.selectors import participants_prefetch
+from portal.filters import PortalFilterSet
+from portal.history import last_updated
+from portal.london_map import build_london_map
+from portal.models import PublicationStatus
+from sources.models import Source
+
+from . import selectors
+from .filters import LocalAuthorityFilter
+from .models import IntegratedCareSystem, LocalAuthority, PlacePartnership
+
+# How many of a borough's pilot updates its page lists; the timeline has the rest.
+BOROUGH_UPDATE_LIMIT = 20
+
+# Error messages in GOV.UK style, per filter; the form's own messages echo the raw input back.
+FILTER_ERROR_MESSAGES = {
+    "ics": "Select an integrated care system from the list",
+    "kind": "Select a kind of authority from the list",
+    "sort": "Select an order from the list",
+    "year": "Select a year from the list",
+}
+
+SELECT_EMPTY_LABELS = {
+    "ics": "All integrated care systems",
+    "kind": "All kinds",
+    "sort": "Name (A to Z)",
+    "year": "Any year",
+}
+
+SORT_LABELS = {
+    "name": "Name (A to Z)",
+    "-name": "Name (Z to A)",
+    "gss_code": "GSS code (lowest first)",
+    "-gss_code": "GSS code (highest first)",
+    "ics": "Integrated care system (A to Z)",
+    "-ics": "Integrated care system (Z to A)",
+}
+
+
+def filter_fields(filterset: PortalFilterSet, extra_choices: dict[str, list[tuple[str, str]]] | None = None):
+    """The filter form as plain data for ``boroughs/_filter_select.html``: one GOV.UK select per filter.
+
+    ``extra_choices`` gives options for filters whose form field has no choices (e.g. a year)."""
+    extra_choices = extra_choices or {}
+    errors = filterset.errors if filterset.is_bound else {}
+    fields = []
+    for name, field in filterset.form.fields.items():
+        raw = filterset.data.get(name, "") if filterset.is_bound else ""
+        raw = raw if isinstance(raw, str) else ""
+        if name in extra_choices:
+            choices = [("", SELECT_EMPTY_LABELS.get(name, "Any")), *extra_choices[name]]
+        else:
+            choices = []
+            for value, label in field.choices:
+                value = str(value)
+                if value == "":
+                    label = SELECT_EMPTY_LABELS.get(name, "All")
+                elif name == "sort":
+                    label = SORT_LABELS.get(value, label)
+                choices.append((value, str(label)))
+            if name == "sort":
+                # "name" is the default order, shown as the empty option.
+                choices = [choice for choice in choices if choice[0] != "name"]
+        error = FILTER_ERROR_MESSAGES.get(name, "Select a value from the list") if name in errors else ""
+        selected = "" if error else raw
+        if name == "sort" and selected == "name":
+            selected = ""
+        options = [
+            {"value": value, "label": label, "selected": value.lower() == selected.lower()} for value, label in choices
+        ]
+        fields.append({"name": name, "id": f"filter-{name}", "label": field.label, "options": options, "error": error})
+    return fields
+
+
+def _filter_errors(fields: list[dict[str, Any]]) -> list[dict[str, str]]:
+    return [{"href": f"#{field['id']}", "message": field["error"]} for field in fields if field["error"]]
+
+
+def paragraphs(text: str) -> list[str]:
+    """Plain text split into paragraphs at blank lines; the template escapes each and keeps line breaks."""
+    return [block.strip() for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n")) if block.strip()]
+
+
+def _all_authorities():
+    """All 33 authorities with their ICS and place (one query), for maps and member lists."""
+    return list(selectors.authority_list())
+
+
+def _published_sources(**filters):
+    return Source.objects.published().filter(**filters).order_by("published_on", "title")
+
+
+def authority_list(request: HttpRequest) -> HttpResponse:
+    filterset = LocalAuthorityFilter(request.GET, queryset=selectors.authority_list())
+    fields = filter_fields(filterset)
+    errors = _filter_errors(fields)
+    authorities = None
+    if not errors:
+        queryset = filterset.qs
+        # A stable order: the chosen sort, then the name.
+        authorities = list(queryset.order_by(*queryset.query.order_by, "name"))
+
+    filtering = bool(filterset.form.cleaned_data.get("ics") or filterset.form.cleaned_data.get("kind"))
+    highlighted = {authority.gss_code for authority in authorities} if (authorities and filtering) else set()
+    context = {
+        "nav_section": "boroughs",
+        "crumbs": [("Boroughs", None)],
+        "authorities": authorities,
+        "filter_fields": fields,
+        "errors": errors,
+        "filtering": filtering or bool(request.GET.get("sort")),
+        "london_map": build_london_map(
+            _all_authorities(), highlighted_gss_codes=highlighted, highlight_label="in the filtered list"
+        ),
+        **download_links(request, "boroughs"),
+    }
+    return render(request, "boroughs/authority_list.html", context, status=400 if errors else 200)
+
+
+def authority_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    authority = get_object_or_404(LocalAuthority.objects.select_related("ics", "place_partnership"), slug=slug)
+    participations = list(
+        PilotParticipant.objects.filter(authority=authority, pilot__publication_status=PublicationStatus.PUBLISHED)
+        .select_related("pilot")
+        .order_by("pilot__title")
+    )
+    takes_part = Exists(PilotParticipant.objects.filter(pilot=OuterRef("pilot_id"), authority=authority))
+    updates = list(
+        PilotUpdate.objects.published()
+        .filter(takes_part, pilot__publication_status=PublicationStatus.PUBLISHED)
+        .select_related("pilot")
+        .order_by(F("happened_on").desc(nulls_last=True), "-id")[: BOROUGH_UPDATE_LIMIT + 1]
+    )
+    context = {
+        "nav_section": "boroughs",
+        "crumbs": [("Boroughs", reverse("boroughs:list")), (authority.name, None)],
+        "authority": authority,
+        "description": paragraphs(authority.description),
+        "participations": participations,
+        "updates": updates[:BOROUGH_UPDATE_LIMIT],
+        "more_updates": len(updates) > BOROUGH_UPDATE_LIMIT,
+        "update_limit": BOROUGH_UPDATE_LIMIT,
+        "timeline_url": f"{reverse('pilots:timeline')}?borough={authority.slug}",
+        "feed_url": reverse("pilots:borough_feed", kwargs={"slug": authority.slug}),
+        "sources": list(_published_sources(local_authorities=authority)),
+        "last_updated": last_updated(authority),
+        "london_map": build_london_map(
+            _all_authorities(), highlighted_gss_codes={authority.gss_code}, highlight_label="this authority"
+        ),
+    }
+    return render(request, "boroughs/authority_detail.html", context)
+
+
+def ics_list(request: HttpRequest) -> HttpResponse:
+    context = {
+        "nav_section": "ics",
+        "crumbs": [("Integrated care systems", None)],
+        "systems": list(selectors.ics_list()),
+        "london_map": build_london_map(_all_authorities()),
+    }
+    return render(request, "boroughs/ics_list.html", context)
+
+
+def ics_detail(request: HttpRequest, code: str) -> HttpResponse:
+    ics = get_object_or_404(IntegratedCareSystem, code=code.upper())
+    if code != code.lower():
+        return redirect("boroughs:ics_detail", code=code.lower(), permanent=True)
+
+    authorities = _all_authorities()
+    members = [authority for authority in authorities if authority.ics_id == ics.pk]
+    places = list(ics.place_partnerships.order_by("name"))
+    for place in places:
+        place.members = [authority for authority in members if authority.place_partnership_id == place.pk]
+    involving_members = Exists(PilotParticipant.objects.filter(pilot=OuterRef("pk"), authority__ics=ics))
+    pilots = list(
+        Pilot.objects.published().filter(involving_members).prefetch_related(participants_prefetch()).order_by("title")
+    )
+    for pilot in pilots:
+        pilot.member_participants = [p for p in pilot.participants.all() if p.authority.ics_id == ics.pk]
+    context = {
+        "nav_section": "ics",
+        "crumbs": [("Integrated care systems", reverse("boroughs:ics_list")), (ics.name, None)],
+        "ics": ics,
+        "description": paragraphs(ics.description),
+        "members": members,
+        "places": places,
+        "pilots": pilots,
+        "sources": list(_published_sources(integrated_care_systems=ics)),
+        "last_updated": last_updated(ics),
+        "london_map": build_london_map(
+            authorities,
+            highlighted_gss_codes={authority.gss_code for authority in members},
+            highlight_label=f"in {ics.name}",
+        ),
+    }
+    return render(request, "boroughs/ics_detail.html", context)
+
+
+def place_list(request: HttpRequest) -> HttpResponse:
+    context = {
+        "nav_section": "ics",
+        "crumbs": [("Place partnerships", None)],
+        "places": list(selectors.place_list()),
+    }
+    return render(request, "boroughs/place_list.html", context)
+
+
+def place_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    place = get_object_or_404(
+        PlacePartnership.objects.select_related("ics").prefetch_related(
+            Prefetch("authorities", queryset=LocalAuthority.objects.order_by("name"))
+        ),
+        slug=slug,
+    )
+    members = list(place.authorities.all())
+    context = {
+        "nav_section": "ics",
+        "crumbs": [("Place partnerships", reverse("boroughs:place_list")), (place.name, None)],
+        "place": place,
+        "description": paragraphs(place.description),
+        "members": members,
+        "sources": list(_published_sources(place_partnerships=place)),
+        "last_updated": last_updated(place),
+        "london_map": build_london_map(
+            _all_authorities(),
+            highlighted_gss_codes={authority.gss_code for authority in members},
+            highlight_label="in this place partnership",
+        ),
+    }
+    return render(request, "boroughs/place_detail.html", context)

@@ -1,0 +1,84 @@
+"""Public pages for sources: the filtered, paginated list and one page per published source with
+everything on the portal that cites it. Draft and withdrawn sources do not exist for the public."""
+
+from django.core.paginator import InvalidPage, Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+
+from boroughs.views import filter_fields
+from datasets.links import download_links
+from pilots.models import PilotUpdate
+from portal.history import last_updated
+from portal.models import PublicationStatus
+
+from . import selectors
+from .filters import SourceFilter
+
+SOURCES_PER_PAGE = 25
+
+
+def source_list(request: HttpRequest) -> HttpResponse:
+    filterset = SourceFilter(request.GET, queryset=selectors.published_sources())
+    years = [(str(year), str(year)) for year in selectors.published_source_years()]
+    fields = filter_fields(filterset, extra_choices={"year": years})
+    # A valid year with no sources is still offered, so the form shows what was chosen.
+    year = filterset.form.cleaned_data.get("year") if filterset.is_valid() else None
+    if year is not None and (str(year), str(year)) not in years:
+        field = next(field for field in fields if field["name"] == "year")
+        field["options"].append({"value": str(year), "label": str(year), "selected": True})
+    errors = [{"href": f"#{field['id']}", "message": field["error"]} for field in fields if field["error"]]
+
+    params = request.GET.copy()
+    params.pop("page", None)
+    context = {
+        "nav_section": "sources",
+        "crumbs": [("Sources", None)],
+        "filter_fields": fields,
+        "errors": errors,
+        "filtering": bool(params),
+        "querystring": params.urlencode(),
+        "page_obj": None,
+        **download_links(request, "sources"),
+    }
+    if errors:
+        return render(request, "sources/source_list.html", context, status=400)
+
+    paginator = Paginator(filterset.qs.order_by("-published_on", "title", "pk"), SOURCES_PER_PAGE)
+    page_number = request.GET.get("page", "1")
+    try:
+        page_obj = paginator.page(page_number)
+    except InvalidPage:
+        context["page_count"] = paginator.num_pages
+        return render(request, "sources/page_not_found.html", context, status=404)
+    context["page_obj"] = page_obj
+    context["sources"] = page_obj.object_list
+    return render(request, "sources/source_list.html", context)
+
+
+def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    source = get_object_or_404(selectors.published_sources(), slug=slug)
+    published = PublicationStatus.PUBLISHED
+    context = {
+        "nav_section": "sources",
+        "crumbs": [("Sources", reverse("sources:list")), (source.title, None)],
+        "source": source,
+        "pilots": list(source.pilots.published().order_by("title")),
+        "pilot_updates": list(
+            PilotUpdate.objects.published()
+            .filter(sources=source, pilot__publication_status=published)
+            .select_related("pilot")
+            .order_by("pilot__title", "happened_on", "id")
+        ),
+        "timeline_events": list(source.timeline_events.published().order_by("happened_on", "title")),
+        "key_figures": list(source.key_figures.published().order_by("label")),
+        "authorities": list(source.local_authorities.select_related("ics").order_by("name")),
+        "systems": list(source.integrated_care_systems.order_by("name")),
+        "places": list(source.place_partnerships.select_related("ics").order_by("name")),
+        "last_updated": last_updated(source),
+    }
+    context["cited_by_anything"] = any(
+        context[key]
+        for key in ("pilots", "pilot_updates", "timeline_events", "key_figures", "authorities", "systems", "places")
+    )
+    return render(request, "sources/source_detail.html", context)
