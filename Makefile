@@ -57,3 +57,8 @@ lint: install
 
 clean:
 	rm -rf $(VENV) node_modules static/dist staticfiles db.sqlite3
+
+.PHONY: bench
+bench: install assets ## Benchmarks: synthetic data at scale 1 and 100 on SQLite and PostgreSQL, page times, query counts, load; writes bench/RESULTS.md
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python -m bench.run all

@@ -9,3 +9,8 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 from .base import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Serve static files straight from static/ (no collectstatic in tests; the live-server browser tests
+# need the compiled CSS).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,253 @@
+"""bench/RESULTS.md from the JSON the benchmark steps left in bench/out/.
+
+Each section reads its own files and says plainly when they are not there yet, so the report can be
+written after any subset of the steps. A new benchmark adds a function to SECTIONS.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Callable
+from typing import Any
+
+from bench.run import ENGINES, LOAD_SCALE, OUT, ROOT, SCALES, out_file, scale_label
+
+RESULTS = ROOT / "bench" / "RESULTS.md"
+MAX_QUERIES = 12
+MAX_PAGE_RATIO = 3.0
+MAX_P99_MS = 250.0
+MIN_RPS_SHARE = 0.5
+
+
+def _read(kind: str, engine: str, scale: float) -> dict[str, Any] | None:
+    path = out_file(kind, engine, scale)
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def _ok(passed: bool | None) -> str:
+    return "-" if passed is None else ("yes" if passed else "**no**")
+
+
+def _when(data: dict[str, Any]) -> str:
+    when = datetime.datetime.fromtimestamp(data["when"]).strftime("%Y-%m-%d %H:%M")
+    if "load_average" in data:
+        when += f", machine load average {data['load_average']:g} at the start"
+    return when
+
+
+def section_data() -> list[str]:
+    lines = [
+        "## The data",
+        "",
+        "Scale N = the shipped data plus N x (50 pilots, 10,000 pilot updates, 200 sources, 80 timeline events, "
+        "120 key figures) from `python manage.py generate_load_data --scale N`: slugs start with `synthetic-`, "
+        "titles with `[Synthetic]`, all published; each synthetic pilot has 1-5 of the real 33 authorities; "
+        "updates spread over 2015-2025 with day, month and year precision and about 3 % undated; "
+        "1-2 synthetic sources per update. No areas are added. Bulk inserts (`bulk_create`, batches of 5,000), "
+        "so no history rows are written for synthetic records.",
+        "",
+        "| engine | scale | rows | generation time |",
+        "|---|---|---|---|",
+    ]
+    found = False
+    for engine in ENGINES:
+        for scale in SCALES:
+            data = _read("generate", engine, scale)
+            if data:
+                found = True
+                rows = ", ".join(f"{count:,} {name.replace('_', ' ')}" for name, count in data["rows"].items())
+                note = f" ({data['note']})" if data.get("note") else ""
+                if "load_average" in data and not note:
+                    note = f" (machine load average {data['load_average']:g} at the start)"
+                lines.append(f"| {engine} | {scale_label(scale)} | {rows} | {data['seconds']:.0f} s{note} |")
+    if not found:
+        lines.append("| - | - | not generated yet | - |")
+    return [*lines, ""]
+
+
+def section_pages() -> list[str]:
+    lines = [
+        "## 1. Page time",
+        "",
+        "Server time: Django's test Client in-process, through the full middleware stack, from the request to "
+        "the whole body; the floor is `bench/urls.py`'s view returning as many bytes through the same "
+        "middleware, timed in the same loop (page, floor, page, floor, ...). Ratio = page median / floor median. "
+        f"Target: median at scale {LOAD_SCALE} at most {MAX_PAGE_RATIO:g} x the floor.",
+        "",
+    ]
+    for engine in ENGINES:
+        runs = {scale: _read("pages", engine, scale) for scale in SCALES}
+        if not any(runs.values()):
+            lines += [f"### {engine}", "", "Not run yet.", ""]
+            continue
+        first = next(run for run in runs.values() if run)
+        lines += [
+            f"### {engine} ({first['iterations']} iterations per page, {_when(first)})",
+            "",
+            "| page | bytes ("
+            + " / ".join(f"scale {scale_label(s)}" for s in SCALES)
+            + ") | "
+            + " | ".join(f"scale {scale_label(s)} median / p95 (ms) | floor (ms) | ratio" for s in SCALES)
+            + " | target met |",
+            "|---|---:|" + "---:|---:|---:|" * len(SCALES) + "---|",
+        ]
+        for index, page in enumerate(first["pages"]):
+            cells, sizes, met = [], [], None
+            for scale in SCALES:
+                row = runs[scale]["pages"][index] if runs[scale] else None
+                if row is None or row.get("path") is None:
+                    cells += ["missing" if row else "-", "", ""]
+                    continue
+                if "median_ms" not in row:
+                    cells += [f"answers {row.get('status')}", "", ""]
+                    continue
+                sizes.append(f"{row['bytes']:,}")
+                samples = row.get("samples", runs[scale]["iterations"])
+                few = f" ({samples} samples)" if samples < runs[scale]["iterations"] else ""
+                cells += [
+                    f"{row['median_ms']:.1f} / {row['p95_ms']:.1f}{few}",
+                    f"{row['floor_median_ms']:.2f}",
+                    f"{row['ratio']:g}x",
+                ]
+                if scale == LOAD_SCALE:
+                    met = row["ratio"] <= MAX_PAGE_RATIO
+            size = " / ".join(sizes)
+            lines.append(f"| `{page['url_name']}` | {size} | " + " | ".join(cells) + f" | {_ok(met)} |")
+        lines.append("")
+    return lines
+
+
+def section_queries() -> list[str]:
+    columns = [(engine, scale) for engine in ENGINES for scale in SCALES]
+    runs = {column: _read("pages", *column) for column in columns}
+    lines = [
+        "## 2. Query counts",
+        "",
+        "Queries for one request after `cache.clear()` (cold) / for the next one (warm). "
+        f"Target: the same at scale 1 and {LOAD_SCALE}, at most {MAX_QUERIES}.",
+        "",
+        "| page | "
+        + " | ".join(f"{engine} scale {scale_label(scale)}" for engine, scale in columns)
+        + " | target met |",
+        "|---|" + "---:|" * len(columns) + "---|",
+    ]
+    reference = next((run for run in runs.values() if run), None)
+    if reference is None:
+        return [*lines, "| not run yet |" + " |" * (len(columns) + 1), ""]
+    missing = []
+    for index, page in enumerate(reference["pages"]):
+        cells, counts, failed = [], {}, False
+        for column in columns:
+            row = runs[column]["pages"][index] if runs[column] else None
+            if row is None:
+                cells.append("-")
+            elif row.get("path") is None:
+                cells.append("missing")
+            else:
+                cells.append(f"{row['queries_cold']} / {row['queries_warm']}")
+                if row.get("status") == 200:
+                    counts[column] = row["queries_cold"]
+                else:
+                    cells[-1] += f" ({row.get('status')})"
+                    failed = True
+        if page.get("path") is None:
+            missing.append(page["url_name"])
+        met = None
+        if counts:
+            same = all(
+                counts.get((engine, 1)) == counts.get((engine, LOAD_SCALE))
+                for engine in ENGINES
+                if (engine, 1) in counts and (engine, LOAD_SCALE) in counts
+            )
+            met = same and not failed and max(counts.values()) <= MAX_QUERIES
+        lines.append(f"| `{page['url_name']}` | " + " | ".join(cells) + f" | {_ok(met)} |")
+    if missing:
+        lines += ["", "Not built yet when this ran (URL name missing): " + ", ".join(f"`{m}`" for m in missing) + "."]
+    return [*lines, ""]
+
+
+def section_exports() -> list[str]:
+    return ["## 3. Exports (CSV vs COPY)", "", "Not written yet: the exports are still being built.", ""]
+
+
+def section_load() -> list[str]:
+    lines = [
+        "## 4. Load",
+        "",
+        f"gunicorn as `make serve` runs it, at scale {LOAD_SCALE}, and wrk on the same machine: first a mix of every "
+        "page (and export) that answers 200, in turn, then the floor view (the mix's mean size) under the same "
+        f"load. Targets: zero errors, p99 under {MAX_P99_MS:g} ms, at least {MIN_RPS_SHARE:.0%} of the floor's "
+        "requests per second.",
+        "",
+        "| engine | server | duration, connections, load average before | mix: req/s | p99 | errors "
+        "| floor: req/s | p99 | mix / floor req/s | targets met |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    notes = []
+    for engine in ENGINES:
+        data = _read("load", engine, LOAD_SCALE)
+        if data is None:
+            lines.append(f"| {engine} | not run yet |" + " |" * 8)
+            continue
+        mix, floor = data["mix"], data["floor"]
+        share = mix["requests_per_second"] / floor["requests_per_second"] if floor["requests_per_second"] else 0
+        met = mix["errors"] == 0 and (mix["p99_ms"] or 1e9) < MAX_P99_MS and share >= MIN_RPS_SHARE
+        lines.append(
+            f"| {engine} | `{data['server']}` | {data['duration_s']} s, {data['connections']}, "
+            f"{data.get('load_average', '?')} "
+            f"| {mix['requests_per_second']:,.1f} | {mix['p99_ms']:,.0f} ms | {mix['errors']:,} "
+            f"| {floor['requests_per_second']:,.1f} | {floor['p99_ms']:,.0f} ms | {share:.0%} | {_ok(met)} |"
+        )
+        if data["skipped"]:
+            notes.append(
+                f"{engine}: left out of the mix: "
+                + ", ".join(f"`{s['url_name']}` ({s['why']})" for s in data["skipped"])
+                + f"; {len(mix['paths'])} paths in the mix."
+            )
+    return [*lines, "", *notes, ""] if notes else [*lines, ""]
+
+
+SECTIONS: list[Callable[[], list[str]]] = [section_data, section_pages, section_queries, section_exports, section_load]
+
+
+def write_report(machine: dict[str, str]) -> None:
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Written {datetime.datetime.now().strftime('%Y-%m-%d %H:%M')} by `python -m bench.run report` "
+        "from the JSON in `bench/out/` (each section gives the time of its own run).",
+        "",
+        "## Machine",
+        "",
+        *(f"- {name}: {value}" for name, value in machine.items()),
+        "",
+        "## How to reproduce",
+        "",
+        "```sh",
+        "apt-get install -y wrk            # the load generator, from Debian's packages",
+        "make bench                        # = .venv/bin/python -m bench.run all",
+        "# or step by step:",
+        *(
+            f".venv/bin/python -m bench.run {step} --engine {engine} --scale {scale_label(scale)}"
+            for engine in ENGINES
+            for scale in SCALES
+            for step in ("prepare", "pages")
+        ),
+        *(f".venv/bin/python -m bench.run load --engine {engine} --scale {LOAD_SCALE}" for engine in ENGINES),
+        ".venv/bin/python -m bench.run report",
+        "```",
+        "",
+        "PostgreSQL: `postgres@127.0.0.1:5432` (override with `BENCH_PG_SERVER`), databases `portal_bench` "
+        "(scale 100) and `portal_bench_scale1`, created if missing. SQLite: `bench/out/bench.sqlite3` (scale 100) "
+        "and `bench/out/bench-scale1.sqlite3`. Settings: `bench.settings` (the production settings, plain HTTP, "
+        "the floor view's URL added).",
+        "",
+    ]
+    for section in SECTIONS:
+        lines += section()
+    RESULTS.write_text("\n".join(lines).rstrip() + "\n")
+    print(f"wrote {RESULTS.relative_to(ROOT)}")
+
+
+__all__ = ["OUT", "write_report"]
