@@ -48,8 +48,9 @@ migrate: install
 data: migrate
 	$(BIN)/python manage.py load_portal_data
 
-browser: ## Debian's Chromium for the browser tests (never a downloaded browser)
+browser: ## Debian's Chromium for the browser tests and Java for the HTML checker (never a downloaded browser)
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	@command -v java >/dev/null || (apt-get update -qq && apt-get install -y -qq default-jre-headless)
 
 lint: install
 	$(BIN)/ruff check .

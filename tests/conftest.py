@@ -10,3 +10,9 @@ from portal.services import load_portal_data
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         load_portal_data()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``browser`` run last: they use the live server, so they are transactional and the
+    database is flushed after each one (tests/browser/conftest.py loads the shipped data again for them)."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

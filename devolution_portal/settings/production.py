@@ -28,3 +28,14 @@ SECURE_HSTS_PRELOAD = SECURE_TRANSPORT
 SESSION_COOKIE_NAME = "__Host-sessionid" if SECURE_TRANSPORT else "sessionid"
 CSRF_COOKIE_NAME = "__Host-csrftoken" if SECURE_TRANSPORT else "csrftoken"
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+# Cookies: never readable from scripts, not sent on cross-site subrequests (set in base, restated here so
+# that this file says everything production relies on; tests/security checks them on the wire).
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# The other headers, all from base: Content-Security-Policy (django-csp, nonces, frame-ancestors 'none'),
+# Referrer-Policy, X-Content-Type-Options, Cross-Origin-Opener-Policy, X-Frame-Options, and Permissions-Policy
+# (devolution_portal/middleware.py).
