@@ -7,3 +7,8 @@ class PortalConfig(AppConfig):
 
     name = "portal"
     verbose_name = "Portal"
+
+    def ready(self) -> None:
+        from portal.signals import connect_page_cache_invalidation
+
+        connect_page_cache_invalidation()

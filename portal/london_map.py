@@ -11,12 +11,15 @@ the context that ``templates/includes/london_map.html`` draws as an SVG of links
 ``ics.code`` / ``ics.name`` (a ``LocalAuthority`` queryset with ``select_related("ics")``, so the map
 costs one query).
 
-Accessibility, in short: every square is a link named "<authority>, <ICS name> ICS" (plus the highlight
-label when highlighted); colour is never the only cue, as each square also prints its ICS code under its
-own three-letter label; fills reach at least 3:1 against the white page and label text at least 4.5:1
-against its fill (``contrast_ratio()`` lets tests check this); the focus state is GOV.UK's yellow and
-black. Colours are SVG presentation attributes (no style attributes, for the Content-Security-Policy);
-portal.scss only adds the focus, hover, forced-colours and print states.
+Accessibility, in short: every square is a link named "<label>: <authority>, <ICS name> ICS" (plus the
+highlight label when highlighted), where <label> is the three-letter label printed on it, so the name
+starts with the link's visible text (WCAG 2.5.3 Label in Name: "click HCK" works in voice control).
+Colour is never the only cue, as each square also prints its ICS code under its label; that code is drawn
+over the square but outside the link, as a key to the colour (like the fill), so it is not part of the
+link's visible label, and the name says the system in full. Fills reach at least 3:1 against the white
+page and label text at least 4.5:1 against its fill (``contrast_ratio()`` lets tests check this); the
+focus state is GOV.UK's yellow and black. Colours are SVG presentation attributes (no style attributes,
+for the Content-Security-Policy); portal.scss only adds the focus, hover, forced-colours and print states.
 """
 
 from __future__ import annotations
@@ -62,7 +65,7 @@ GRID: dict[str, tuple[int, int]] = {
     "E09000029": (3, 6),  # Sutton
 }
 
-# GSS code -> the three-letter label printed on the square (the link's accessible name is the full name).
+# GSS code -> the three-letter label printed on the square; the link's accessible name starts with it.
 ABBREVIATIONS: dict[str, str] = {
     "E09000001": "CTY",  # City of London
     "E09000002": "BDG",  # Barking and Dagenham
@@ -224,6 +227,7 @@ def build_london_map(
         label = f"{authority.name}, {_ics_display_name(authority.ics.name)}"
         if highlighted:
             label = f"{label} ({highlight_label})"
+        abbreviation = ABBREVIATIONS.get(authority.gss_code, authority.name[:3].upper())
 
         position = GRID.get(authority.gss_code)
         if position is None:
@@ -238,11 +242,12 @@ def build_london_map(
             {
                 "gss_code": authority.gss_code,
                 "name": authority.name,
-                "abbreviation": ABBREVIATIONS.get(authority.gss_code, authority.name[:3].upper()),
+                "abbreviation": abbreviation,
                 "url": url,
                 "ics_code": ics_code,
                 "ics_name": authority.ics.name,
-                "aria_label": label,
+                # Starts with the text the square shows, for voice control (WCAG 2.5.3 Label in Name).
+                "aria_label": f"{abbreviation}: {label}",
                 "highlighted": highlighted,
                 "muted": highlighting and not highlighted,
                 "column": column,

@@ -1,16 +1,18 @@
 """HTTP caching for public pages.
 
-``PublicCacheMiddleware``, for GET and HEAD outside the admin:
+``PublicCacheMiddleware`` sets the headers, for GET and HEAD outside the admin:
 
 - anonymous visitors, 200 responses: ``Cache-Control: public, max-age=300`` unless the view set its own,
   and ``Vary: Cookie`` so that a shared cache never hands a visitor's copy to signed-in staff;
-- signed-in users (staff, who may preview drafts): ``Cache-Control: private, no-store`` on every response;
-- a weak ``ETag`` computed on the body with the request's Content-Security-Policy nonce taken out, so the
-  per-request nonce does not change the ETag and conditional requests can get 304 Not Modified.
+- signed-in users (staff, who may preview drafts): ``Cache-Control: private, no-store`` on every response.
 
-Order in MIDDLEWARE: ``ConditionalGetMiddleware`` first (outermost, after WhiteNoise), then this, then
-``csp.middleware.CSPMiddleware`` and the rest. Being outside CSPMiddleware means a 304 carries no new
-Content-Security-Policy header, so the browser keeps the policy (and nonce) that matches its cached copy.
+``ConditionalGetMiddleware`` (outside it) adds the ETag and answers conditional requests with 304.
+
+``PageCacheMiddleware`` (inside both) keeps whole public pages in Django's cache (Redis when
+``REDIS_URL`` is set, so every app server shares it) for visitors without a session. Any change to a
+record bumps a generation number (``portal.signals``), so no page outlives the data it shows.
+Pages carry no per-request nonce (the one inline script is allowed by its hash), so a stored page is
+valid for everyone.
 """
 
 from __future__ import annotations
@@ -19,11 +21,17 @@ import hashlib
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
 PUBLIC_MAX_AGE = 300
 SAFE_METHODS = ("GET", "HEAD")
+GENERATION_KEY = "page-cache:generation"
+
+
+def is_admin(request: HttpRequest) -> bool:
+    return request.path_info.startswith("/" + settings.ADMIN_PATH)
 
 
 class PublicCacheMiddleware:
@@ -32,7 +40,7 @@ class PublicCacheMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
-        if request.method not in SAFE_METHODS or self._is_admin(request):
+        if request.method not in SAFE_METHODS or is_admin(request):
             return response
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
@@ -45,20 +53,45 @@ class PublicCacheMiddleware:
             if not response.has_header("Cache-Control"):
                 patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
             patch_vary_headers(response, ("Cookie",))
-            self._set_etag(request, response)
+        return response
+
+
+def invalidate_cached_pages() -> None:
+    """Make every stored page stale at once, on every app server sharing the cache."""
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:
+        cache.set(GENERATION_KEY, 1, timeout=None)
+
+
+class PageCacheMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        seconds = settings.PAGE_CACHE_SECONDS
+        if (
+            not seconds
+            or request.method not in SAFE_METHODS
+            or settings.SESSION_COOKIE_NAME in request.COOKIES
+            or is_admin(request)
+        ):
+            return self.get_response(request)
+        key = self._key(request)
+        response = cache.get(key)
+        if response is None:
+            response = self.get_response(request)
+            if (
+                request.method == "GET"
+                and response.status_code == 200
+                and not response.streaming
+                and not response.cookies
+            ):
+                cache.set(key, response, seconds)
         return response
 
     @staticmethod
-    def _is_admin(request: HttpRequest) -> bool:
-        return request.path_info.startswith("/" + settings.ADMIN_PATH)
-
-    @staticmethod
-    def _set_etag(request: HttpRequest, response: HttpResponseBase) -> None:
-        """A weak ETag of the body without the CSP nonce (left to ConditionalGetMiddleware if no nonce)."""
-        if response.streaming or response.has_header("ETag"):
-            return
-        nonce = getattr(request, "_csp_nonce", None)
-        if not isinstance(nonce, str) or not nonce:
-            return
-        body = response.content.replace(nonce.encode("ascii"), b"")
-        response["ETag"] = f'W/"{hashlib.md5(body, usedforsecurity=False).hexdigest()}"'
+    def _key(request: HttpRequest) -> str:
+        generation = cache.get(GENERATION_KEY, 0)
+        url = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
+        return f"page-cache:{generation}:{url}"

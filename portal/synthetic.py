@@ -36,6 +36,7 @@ from django.utils import timezone
 from boroughs.models import LocalAuthority
 from pilots.models import Pilot, PilotParticipant, PilotUpdate, TimelineEvent
 from portal.dates import DatePrecision
+from portal.middleware import invalidate_cached_pages
 from portal.models import PublicationStatus
 from sources.models import KeyFigure, Source
 
@@ -450,6 +451,7 @@ def generate_synthetic_data(
         updates = generator.updates(pilots, source_ids)
         events = generator.timeline_events(source_ids)
         figures = generator.key_figures(source_ids)
+    invalidate_cached_pages()  # bulk inserts send no signals
     return {
         "pilots": len(pilots),
         "updates": updates,
@@ -498,4 +500,5 @@ def clear_synthetic_data() -> dict[str, int]:
         deleted["pilots"] = _raw_delete(Pilot.objects.filter(**synthetic))
         deleted["timeline_events"] = _raw_delete(TimelineEvent.objects.filter(**synthetic))
         deleted["sources"] = _raw_delete(Source.objects.filter(**synthetic))
+    invalidate_cached_pages()
     return deleted

@@ -158,6 +158,7 @@ def search_view(request: HttpRequest) -> HttpResponse:
     raw_query = request.GET.get("q", "").replace("\x00", "")
     context = {
         "form": form,
+        "errors": [{"href": "#q", "text": error} for error in form.errors.get("q", [])],
         "query": query,
         "raw_query": raw_query,
         "groups": groups,

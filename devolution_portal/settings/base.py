@@ -64,10 +64,10 @@ MIDDLEWARE = [
     # Permissions-Policy on every response, static files included (PERMISSIONS_POLICY below).
     "devolution_portal.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # ETag and 304s; outside CSPMiddleware so that a 304 carries no fresh CSP nonce (portal/middleware.py).
+    # ETag and 304s, Cache-Control, then whole public pages from the cache (portal/middleware.py).
     "django.middleware.http.ConditionalGetMiddleware",
-    # Cache-Control for public pages (public, max-age=300) and signed-in staff (private, no-store).
     "portal.middleware.PublicCacheMiddleware",
+    "portal.middleware.PageCacheMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -142,6 +142,9 @@ else:
 # Fair use of the open-data exports, per client address (datasets/ratelimit.py); 0 turns it off.
 EXPORT_RATE_LIMIT = int(os.environ.get("EXPORT_RATE_LIMIT", "60"))
 EXPORT_RATE_WINDOW = int(os.environ.get("EXPORT_RATE_WINDOW", "60"))  # seconds
+
+# Whole public pages are kept this long for visitors without a session; any record change empties them.
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
 
 # The admin lives at a configurable path, so it is not where scanners look first.
 ADMIN_PATH = os.environ.get("ADMIN_PATH", "admin/").strip("/") + "/"

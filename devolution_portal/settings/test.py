@@ -10,6 +10,10 @@ from .base import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+# Tests roll back each test's data but not the cache: stored pages are tested on their own
+# (tests/portal/test_page_cache.py) and off everywhere else.
+PAGE_CACHE_SECONDS = 0
+
 # Serve static files straight from static/ (no collectstatic in tests; the live-server browser tests
 # need the compiled CSS).
 WHITENOISE_USE_FINDERS = True
