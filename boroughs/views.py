@@ -7,7 +7,6 @@ they never fall back to an unfiltered list.
 """
 
 import re
-from typing import Any
 
 from django.db.models import Exists, F, OuterRef, Prefetch
 from django.http import HttpRequest, HttpResponse
@@ -17,7 +16,7 @@ from django.urls import reverse
 from datasets.links import download_links
 from pilots.models import Pilot, PilotParticipant, PilotUpdate
 from pilots.selectors import participants_prefetch
-from portal.filters import PortalFilterSet
+from portal.filters import error_summary, filter_fields
 from portal.history import last_updated
 from portal.london_map import build_london_map
 from portal.models import PublicationStatus
@@ -30,68 +29,14 @@ from .models import IntegratedCareSystem, LocalAuthority, PlacePartnership
 # How many of a borough's pilot updates its page lists; the timeline has the rest.
 BOROUGH_UPDATE_LIMIT = 20
 
-# Error messages in GOV.UK style, per filter; the form's own messages echo the raw input back.
-FILTER_ERROR_MESSAGES = {
-    "ics": "Select an integrated care system from the list",
-    "kind": "Select a kind of authority from the list",
-    "sort": "Select an order from the list",
-    "year": "Select a year from the list",
-}
-
-SELECT_EMPTY_LABELS = {
-    "ics": "All integrated care systems",
-    "kind": "All kinds",
-    "sort": "Name (A to Z)",
-    "year": "Any year",
-}
-
-SORT_LABELS = {
-    "name": "Name (A to Z)",
-    "-name": "Name (Z to A)",
-    "gss_code": "GSS code (lowest first)",
-    "-gss_code": "GSS code (highest first)",
-    "ics": "Integrated care system (A to Z)",
-    "-ics": "Integrated care system (Z to A)",
-}
-
-
-def filter_fields(filterset: PortalFilterSet, extra_choices: dict[str, list[tuple[str, str]]] | None = None):
-    """The filter form as plain data for ``boroughs/_filter_select.html``: one GOV.UK select per filter.
-
-    ``extra_choices`` gives options for filters whose form field has no choices (e.g. a year)."""
-    extra_choices = extra_choices or {}
-    errors = filterset.errors if filterset.is_bound else {}
-    fields = []
-    for name, field in filterset.form.fields.items():
-        raw = filterset.data.get(name, "") if filterset.is_bound else ""
-        raw = raw if isinstance(raw, str) else ""
-        if name in extra_choices:
-            choices = [("", SELECT_EMPTY_LABELS.get(name, "Any")), *extra_choices[name]]
-        else:
-            choices = []
-            for value, label in field.choices:
-                value = str(value)
-                if value == "":
-                    label = SELECT_EMPTY_LABELS.get(name, "All")
-                elif name == "sort":
-                    label = SORT_LABELS.get(value, label)
-                choices.append((value, str(label)))
-            if name == "sort":
-                # "name" is the default order, shown as the empty option.
-                choices = [choice for choice in choices if choice[0] != "name"]
-        error = FILTER_ERROR_MESSAGES.get(name, "Select a value from the list") if name in errors else ""
-        selected = "" if error else raw
-        if name == "sort" and selected == "name":
-            selected = ""
-        options = [
-            {"value": value, "label": label, "selected": value.lower() == selected.lower()} for value, label in choices
-        ]
-        fields.append({"name": name, "id": f"filter-{name}", "label": field.label, "options": options, "error": error})
-    return fields
-
-
-def _filter_errors(fields: list[dict[str, Any]]) -> list[dict[str, str]]:
-    return [{"href": f"#{field['id']}", "message": field["error"]} for field in fields if field["error"]]
+# The sort order's options: "name" is the default order, so it is the select's empty first option.
+SORT_OPTIONS = [
+    ("-name", "Name (Z to A)"),
+    ("gss_code", "GSS code (lowest first)"),
+    ("-gss_code", "GSS code (highest first)"),
+    ("ics", "Integrated care system (A to Z)"),
+    ("-ics", "Integrated care system (Z to A)"),
+]
 
 
 def paragraphs(text: str) -> list[str]:
@@ -110,8 +55,13 @@ def _published_sources(**filters):
 
 def authority_list(request: HttpRequest) -> HttpResponse:
     filterset = LocalAuthorityFilter(request.GET, queryset=selectors.authority_list())
-    fields = filter_fields(filterset)
-    errors = _filter_errors(fields)
+    fields = filter_fields(
+        filterset,
+        choices={"sort": SORT_OPTIONS},
+        empty_labels={"sort": "Name (A to Z)"},
+        error_messages={"sort": "Select an order from the list"},
+    )
+    errors = error_summary(fields)
     authorities = None
     if not errors:
         queryset = filterset.qs
@@ -175,6 +125,7 @@ def ics_list(request: HttpRequest) -> HttpResponse:
         "crumbs": [("Integrated care systems", None)],
         "systems": list(selectors.ics_list()),
         "london_map": build_london_map(_all_authorities()),
+        **download_links(request, "integrated-care-systems"),
     }
     return render(request, "boroughs/ics_list.html", context)
 
@@ -219,6 +170,7 @@ def place_list(request: HttpRequest) -> HttpResponse:
         "nav_section": "ics",
         "crumbs": [("Place partnerships", None)],
         "places": list(selectors.place_list()),
+        **download_links(request, "place-partnerships"),
     }
     return render(request, "boroughs/place_list.html", context)
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from boroughs.models import LocalAuthority
 from datasets.links import download_links
-from portal.filters import FIRST_YEAR, LAST_YEAR
+from portal.filters import error_summary, filter_fields, year_options
 from portal.history import last_updated
 from portal.london_map import build_london_map
 from portal.models import PublicationStatus
@@ -23,54 +23,6 @@ TIMELINE_PAGE_SIZE = 30
 
 
 # --- Filter forms --------------------------------------------------------------------------------
-
-
-def _year_choices(queryset, field: str) -> list[tuple[str, str]]:
-    """The years in which ``field`` has a value, newest first, as select options (one query)."""
-    years = queryset.filter(**{f"{field}__isnull": False}).dates(field, "year", order="DESC")
-    return [(str(day.year), str(day.year)) for day in years]
-
-
-def _filter_controls(
-    filterset, year_choices: list[tuple[str, str]], names: list[str], labels: dict[str, str] | None = None
-) -> list[dict]:
-    """What the template needs to draw each filter as a GOV.UK select: id, label, options, error."""
-    form = filterset.form
-    controls = []
-    for name in names:
-        field = form.fields[name]
-        label = (labels or {}).get(name) or str(field.label or name.capitalize())
-        submitted = form.data.get(name, "")
-        if name == "year":
-            choices = [("", "Any year"), *year_choices]
-        else:
-            choices = [(str(value), str(text)) for value, text in field.choices]
-            choices[0] = ("", f"Any {label.lower()}")
-        options = [
-            {"value": value, "label": text, "selected": bool(value) and value.lower() == submitted.lower()}
-            for value, text in choices
-        ]
-        error = ""
-        if form.is_bound and form.errors.get(name):
-            error = (
-                f"Enter a year from {FIRST_YEAR} to {LAST_YEAR}, like 2016, or choose one from the list"
-                if name == "year"
-                else f"Choose {'an' if label[0].lower() in 'aeiou' else 'a'} {label.lower()} from the list"
-            )
-        controls.append(
-            {
-                "name": name,
-                "id": f"filter-{name}",
-                "label": label,
-                "options": options,
-                "error": error,
-            }
-        )
-    return controls
-
-
-def _error_summary(controls: list[dict]) -> list[dict]:
-    return [{"text": f"{c['label']}: {c['error']}", "href": f"#{c['id']}"} for c in controls if c["error"]]
 
 
 def _active_filters(request: HttpRequest, names: list[str]) -> bool:
@@ -86,16 +38,16 @@ def pilot_list(request: HttpRequest) -> HttpResponse:
     filterset = PilotFilter(request.GET, queryset=selectors.published_pilots())
     valid = filterset.is_valid()
     pilots = list(filterset.qs) if valid else []
-    controls = _filter_controls(
-        filterset, _year_choices(Pilot.objects.published(), "announced_on"), names=PILOT_FILTERS
+    fields = filter_fields(
+        filterset, PILOT_FILTERS, choices={"year": year_options(Pilot.objects.published(), "announced_on")}
     )
     context = {
         "nav_section": "pilots",
         "crumbs": [("Pilots", None)],
         "pilots": pilots,
         "valid": valid,
-        "controls": controls,
-        "error_summary": _error_summary(controls),
+        "filter_fields": fields,
+        "errors": error_summary(fields),
         "filtered": _active_filters(request, PILOT_FILTERS),
         **download_links(request, "pilots"),
     }
@@ -210,12 +162,12 @@ def timeline(request: HttpRequest) -> HttpResponse:
             raise Http404("No such page of the timeline.") from error
         entries = [_timeline_entry(record) for record in selectors.timeline_entries_for(page_obj.object_list)]
 
-    years = _year_choices(TimelineEvent.objects.published(), "happened_on")
-    update_years = _year_choices(
+    years = year_options(TimelineEvent.objects.published(), "happened_on")
+    update_years = year_options(
         PilotUpdate.objects.published().filter(pilot__publication_status=PublicationStatus.PUBLISHED), "happened_on"
     )
     year_choices = sorted(set(years) | set(update_years), reverse=True)
-    controls = _filter_controls(update_filter, year_choices, names=TIMELINE_FILTERS, labels={"year": "Year"})
+    fields = filter_fields(update_filter, TIMELINE_FILTERS, labels={"year": "Year"}, choices={"year": year_choices})
     context = {
         "nav_section": "timeline",
         "crumbs": [("Timeline", None)],
@@ -224,8 +176,8 @@ def timeline(request: HttpRequest) -> HttpResponse:
         "querystring": params.urlencode(),
         "valid": valid,
         "updates_only": updates_only,
-        "controls": controls,
-        "error_summary": _error_summary(controls),
+        "filter_fields": fields,
+        "errors": error_summary(fields),
         "filtered": _active_filters(request, TIMELINE_FILTERS),
         **download_links(request, "pilot-updates"),
     }

@@ -6,9 +6,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
-from boroughs.views import filter_fields
 from datasets.links import download_links
 from pilots.models import PilotUpdate
+from portal.filters import error_summary, filter_fields
 from portal.history import last_updated
 from portal.models import PublicationStatus
 
@@ -21,13 +21,8 @@ SOURCES_PER_PAGE = 25
 def source_list(request: HttpRequest) -> HttpResponse:
     filterset = SourceFilter(request.GET, queryset=selectors.published_sources())
     years = [(str(year), str(year)) for year in selectors.published_source_years()]
-    fields = filter_fields(filterset, extra_choices={"year": years})
-    # A valid year with no sources is still offered, so the form shows what was chosen.
-    year = filterset.form.cleaned_data.get("year") if filterset.is_valid() else None
-    if year is not None and (str(year), str(year)) not in years:
-        field = next(field for field in fields if field["name"] == "year")
-        field["options"].append({"value": str(year), "label": str(year), "selected": True})
-    errors = [{"href": f"#{field['id']}", "message": field["error"]} for field in fields if field["error"]]
+    fields = filter_fields(filterset, choices={"year": years})
+    errors = error_summary(fields)
 
     params = request.GET.copy()
     params.pop("page", None)

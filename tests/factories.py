@@ -146,7 +146,7 @@ class KeyFigureFactory(factory.django.DjangoModelFactory):
 
 
 def grow_data(times: int = 20) -> None:
-    """Add ``times`` × the shipped volume of pilots, participants, updates, events, sources and figures."""
+    """Add ``times`` x the shipped volume of pilots, participants, updates, events, sources and figures."""
     authorities = list(LocalAuthority.objects.all())
     sources = SourceFactory.create_batch(times * 6)
     for n in range(times * 5):
