@@ -28,6 +28,8 @@ from .models import IntegratedCareSystem, LocalAuthority, PlacePartnership
 
 # How many of a borough's pilot updates its page lists; the timeline has the rest.
 BOROUGH_UPDATE_LIMIT = 20
+# How many pilots a borough's or an ICS's page lists; the pilot list, filtered, has the rest.
+AREA_PILOT_LIMIT = 20
 
 # The sort order's options: "name" is the default order, so it is the select's empty first option.
 SORT_OPTIONS = [
@@ -87,11 +89,13 @@ def authority_list(request: HttpRequest) -> HttpResponse:
 
 def authority_detail(request: HttpRequest, slug: str) -> HttpResponse:
     authority = get_object_or_404(LocalAuthority.objects.select_related("ics", "place_partnership"), slug=slug)
-    participations = list(
-        PilotParticipant.objects.filter(authority=authority, pilot__publication_status=PublicationStatus.PUBLISHED)
-        .select_related("pilot")
-        .order_by("pilot__title")
+    participating = PilotParticipant.objects.filter(
+        authority=authority, pilot__publication_status=PublicationStatus.PUBLISHED
     )
+    participations = list(
+        participating.select_related("pilot").order_by("pilot__title", "pilot_id")[:AREA_PILOT_LIMIT]
+    )
+    pilot_count = participating.count()
     takes_part = Exists(PilotParticipant.objects.filter(pilot=OuterRef("pilot_id"), authority=authority))
     updates = list(
         PilotUpdate.objects.published()
@@ -105,6 +109,8 @@ def authority_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "authority": authority,
         "description": paragraphs(authority.description),
         "participations": participations,
+        "pilot_count": pilot_count,
+        "all_pilots_url": f"{reverse('pilots:list')}?borough={authority.slug}",
         "updates": updates[:BOROUGH_UPDATE_LIMIT],
         "more_updates": len(updates) > BOROUGH_UPDATE_LIMIT,
         "update_limit": BOROUGH_UPDATE_LIMIT,
@@ -141,9 +147,9 @@ def ics_detail(request: HttpRequest, code: str) -> HttpResponse:
     for place in places:
         place.members = [authority for authority in members if authority.place_partnership_id == place.pk]
     involving_members = Exists(PilotParticipant.objects.filter(pilot=OuterRef("pk"), authority__ics=ics))
-    pilots = list(
-        Pilot.objects.published().filter(involving_members).prefetch_related(participants_prefetch()).order_by("title")
-    )
+    involved = Pilot.objects.published().filter(involving_members)
+    pilots = list(involved.prefetch_related(participants_prefetch()).order_by("title", "id")[:AREA_PILOT_LIMIT])
+    pilot_count = involved.count()
     for pilot in pilots:
         pilot.member_participants = [p for p in pilot.participants.all() if p.authority.ics_id == ics.pk]
     context = {
@@ -154,6 +160,8 @@ def ics_detail(request: HttpRequest, code: str) -> HttpResponse:
         "members": members,
         "places": places,
         "pilots": pilots,
+        "pilot_count": pilot_count,
+        "all_pilots_url": f"{reverse('pilots:list')}?ics={ics.code.lower()}",
         "sources": list(_published_sources(integrated_care_systems=ics)),
         "last_updated": last_updated(ics),
         "london_map": build_london_map(

@@ -6,7 +6,8 @@ import datetime
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import F, prefetch_related_objects
+from django.db.models.functions import TruncDate
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import linebreaks_filter as linebreaks
 from django.urls import reverse
@@ -40,10 +41,24 @@ class PilotUpdatesFeed(Feed):
         return selectors.published_updates()
 
     def items(self, obj=None):
-        # Newest first by the same moment each entry gives as <updated>: when it happened, or, for an
-        # undated update, when the portal published it.
-        newest_first = Coalesce("happened_on", TruncDate("published_at")).desc(nulls_last=True)
-        return list(self.updates(obj).order_by(newest_first, "-id")[:FEED_LENGTH])
+        """Newest first by the same moment each entry gives as <updated>: when it happened, or, for an
+        undated update, the day the portal published it; then by id, newest first.
+
+        Ordering every update by that COALESCE would sort them all, so the dated ones come in index
+        order (pilotupdate_pub_newest) and the few undated ones separately, FEED_LENGTH of each, merged
+        here; then their sources in one query (3 queries, whatever the feed holds)."""
+        updates = self.updates(obj).prefetch_related(None)
+        dated = updates.filter(happened_on__isnull=False).order_by(F("happened_on").desc(), "-id")
+        undated = updates.filter(happened_on__isnull=True).order_by(
+            TruncDate("published_at").desc(nulls_last=True), "-id"
+        )
+        items = sorted(
+            [*dated[:FEED_LENGTH], *undated.annotate(day=TruncDate("published_at"))[:FEED_LENGTH]],
+            key=lambda item: (item.happened_on or getattr(item, "day", None) or datetime.date.min, item.pk),
+            reverse=True,
+        )[:FEED_LENGTH]
+        prefetch_related_objects(items, selectors.published_sources_prefetch())
+        return items
 
     def item_title(self, item: PilotUpdate) -> str:
         return f"{item.pilot.title}: {item.title}"

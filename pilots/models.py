@@ -117,6 +117,8 @@ class PilotUpdate(Publishable):
         indexes = [
             models.Index(fields=["pilot", "happened_on"], name="pilotupdate_pilot_date"),
             models.Index(fields=["publication_status", "happened_on", "id"], name="pilotupdate_pub_date"),
+            # Also "pilotupdate_pub_newest" (publication_status, happened_on DESC NULLS LAST, id DESC),
+            # added by migration 0002 per database (SQLite has no NULLS LAST in an index).
         ]
 
     def __str__(self) -> str:

@@ -2,8 +2,10 @@
 front so that a page's query count does not grow with the data."""
 
 import datetime
+import heapq
 
-from django.db.models import Case, CharField, Exists, F, IntegerField, OuterRef, Prefetch, QuerySet, Value, When
+from django.db import connection
+from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
 
 from portal.models import PublicationStatus
 from sources.models import Source
@@ -78,6 +80,42 @@ def updates_latest_change(updates) -> datetime.datetime | None:
     )
 
 
+def _one_row(parts: list[str], params: list) -> tuple:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        return cursor.fetchone()
+
+
+def capped_counts(querysets: list[QuerySet], cap: int) -> list[int]:
+    """How many rows each queryset has, counting at most ``cap + 1`` of each, in one query."""
+    parts, params = [], []
+    for number, queryset in enumerate(querysets):
+        sql, query_params = queryset.order_by().values("pk")[: cap + 1].query.sql_with_params()
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) capped_{number})")
+        params.extend(query_params)
+    return [int(value) for value in _one_row(parts, params)]
+
+
+def years_with(querysets: list[tuple[QuerySet, str]], first: int, last: int) -> list[int]:
+    """The years from ``first`` to ``last`` in which any of the querysets has a row with its date field
+    in that year, newest first, in one query of one EXISTS per year and queryset: each an index probe
+    where a DISTINCT over the years would read every row."""
+    parts, params, years = [], [], list(range(last, first - 1, -1))
+    if not years:
+        return []
+    for year in years:
+        exists = []
+        for queryset, field in querysets:
+            in_year = queryset.order_by().filter(
+                **{f"{field}__gte": datetime.date(year, 1, 1), f"{field}__lt": datetime.date(year + 1, 1, 1)}
+            )
+            sql, query_params = in_year.values("pk")[:1].query.sql_with_params()
+            exists.append(f"EXISTS ({sql})")
+            params.extend(query_params)
+        parts.append("(" + " OR ".join(exists) + ")")
+    return [year for year, found in zip(years, _one_row(parts, params), strict=True) if found]
+
+
 def published_updates_of_borough(authority) -> QuerySet[PilotUpdate]:
     """Published updates of the published pilots an authority takes part in, newest first."""
     return published_updates().filter(
@@ -85,53 +123,103 @@ def published_updates_of_borough(authority) -> QuerySet[PilotUpdate]:
     )
 
 
-def timeline_entry_keys(events: QuerySet[TimelineEvent] | None, updates: QuerySet[PilotUpdate]) -> QuerySet:
-    """One ordered, paginatable query over timeline events and pilot updates together.
+class TimelineKeys:
+    """Timeline events and pilot updates together, as one ordered, sliceable sequence of keys.
 
-    Rows are ``(kind, id, happened_on, undated)`` tuples, oldest first and undated updates last; on the
-    same day an event (London-wide) comes before a pilot's update. ``events`` may be None (updates only).
-    Fetch the rows of one page with ``timeline_entries_for()``.
+    Keys are ``(kind, id, happened_on)``: oldest first, undated updates last; on the same day an event
+    (London-wide) comes before a pilot's update, then by id. ``events`` may be None (updates only).
+    A slice reads at most ``stop`` keys of each kind, each in an order an index serves (updates by
+    (publication_status, happened_on, id)), and merges them, so page 1 never sorts every update.
+    ``count()`` is exact up to ``cap`` (see ``count_is_capped``). Fetch the rows of a page of keys with
+    ``timeline_entries_for()``.
     """
-    update_keys = (
-        updates.order_by()
-        .select_related(None)
-        .prefetch_related(None)
-        .annotate(
-            kind=Value("update", output_field=CharField()),
-            undated=Case(When(happened_on__isnull=True, then=Value(1)), default=Value(0), output_field=IntegerField()),
+
+    def __init__(self, events: QuerySet[TimelineEvent] | None, updates: QuerySet[PilotUpdate], cap: int):
+        self.events = events
+        self.updates = updates
+        self.cap = cap
+        self.count_is_capped = False
+        self._count: int | None = None
+
+    def _event_keys(self, stop: int) -> list[tuple]:
+        if self.events is None:
+            return []
+        rows = (
+            self.events.prefetch_related(None).order_by("happened_on", "id").values_list("id", "happened_on")[:stop]
         )
-        .values_list("kind", "id", "happened_on", "undated")
-    )
-    if events is None:
-        return update_keys.order_by("undated", "happened_on", "kind", "id")
-    event_keys = (
-        events.order_by()
-        .prefetch_related(None)
-        .annotate(
-            kind=Value("event", output_field=CharField()),
-            undated=Value(0, output_field=IntegerField()),
+        return [("event", pk, day) for pk, day in rows]
+
+    def _update_keys(self, stop: int) -> list[tuple]:
+        rows = (
+            self.updates.select_related(None)
+            .prefetch_related(None)
+            .order_by(F("happened_on").asc(nulls_last=True), "id")
+            .values_list("id", "happened_on")[:stop]
         )
-        .values_list("kind", "id", "happened_on", "undated")
-    )
-    return event_keys.union(update_keys, all=True).order_by("undated", "happened_on", "kind", "id")
+        return [("update", pk, day) for pk, day in rows]
+
+    @staticmethod
+    def order_key(key: tuple) -> tuple:
+        kind, pk, day = key
+        return (day is None, day or datetime.date.min, kind, pk)
+
+    def count(self) -> int:
+        """Entries, each kind counted only up to ``cap`` (one query): counting a million updates takes
+        longer than the whole page should. ``count_is_capped`` says whether there are more."""
+        if self._count is None:
+            querysets = [self.updates] if self.events is None else [self.events, self.updates]
+            total = sum(capped_counts(querysets, self.cap))
+            self.count_is_capped = total > self.cap
+            self._count = min(total, self.cap)
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __iter__(self):
+        return iter(self[0:None])
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index : index + 1][0]
+        start, stop = index.start or 0, index.stop
+        merged = heapq.merge(self._event_keys(stop), self._update_keys(stop), key=self.order_key)
+        return list(merged)[start:stop]
 
 
-def timeline_entries_for(keys) -> list[TimelineEvent | PilotUpdate]:
-    """The records behind one page of ``timeline_entry_keys()``, in the same order (at most 4 queries)."""
+def timeline_entry_keys(
+    events: QuerySet[TimelineEvent] | None, updates: QuerySet[PilotUpdate], cap: int = 10_000
+) -> TimelineKeys:
+    """One ordered, paginatable sequence of timeline events and pilot updates (see ``TimelineKeys``)."""
+    return TimelineKeys(events, updates, cap)
+
+
+def _sources_by_owner(through, owner_field: str, ids: list[int]) -> dict[int, list[Source]]:
+    """Published sources of each owner, ordered as ``published_sources_prefetch``; one query, always run."""
+    links = (
+        through.objects.filter(
+            **{f"{owner_field}__in": ids or [0]}, source__publication_status=PublicationStatus.PUBLISHED
+        )
+        .select_related("source")
+        .order_by("source__published_on", "source__title", "source_id")
+    )
+    found: dict[int, list[Source]] = {}
+    for link in links:
+        found.setdefault(getattr(link, f"{owner_field}_id"), []).append(link.source)
+    return found
+
+
+def timeline_entries_for(keys) -> list[tuple[TimelineEvent | PilotUpdate, list[Source]]]:
+    """The records behind one page of ``timeline_entry_keys()``, in the same order, each with its
+    published sources: always 4 queries, whatever kinds the page holds, so the count never varies."""
     keys = list(keys)
     event_ids = [pk for kind, pk, *_ in keys if kind == "event"]
     update_ids = [pk for kind, pk, *_ in keys if kind == "update"]
-    events = (
-        TimelineEvent.objects.filter(pk__in=event_ids).prefetch_related(published_sources_prefetch())
-        if event_ids
-        else []
-    )
-    updates = (
-        PilotUpdate.objects.filter(pk__in=update_ids)
-        .select_related("pilot")
-        .prefetch_related(published_sources_prefetch())
-        if update_ids
-        else []
-    )
+    events = TimelineEvent.objects.filter(pk__in=event_ids or [0])
+    updates = PilotUpdate.objects.filter(pk__in=update_ids or [0]).select_related("pilot")
     found = {("event", item.pk): item for item in events} | {("update", item.pk): item for item in updates}
-    return [found[(kind, pk)] for kind, pk, *_ in keys if (kind, pk) in found]
+    sources = {
+        "event": _sources_by_owner(TimelineEvent.sources.through, "timelineevent", event_ids),
+        "update": _sources_by_owner(PilotUpdate.sources.through, "pilotupdate", update_ids),
+    }
+    return [(found[(kind, pk)], sources[kind].get(pk, [])) for kind, pk, *_ in keys if (kind, pk) in found]

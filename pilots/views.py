@@ -3,14 +3,16 @@ London-wide timeline. Only published records are shown; every fact is shown with
 
 from __future__ import annotations
 
-from django.core.paginator import InvalidPage, Paginator
+from types import SimpleNamespace
+
+from django.core.paginator import EmptyPage, InvalidPage, PageNotAnInteger, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from boroughs.models import LocalAuthority
 from datasets.links import download_links
-from portal.filters import error_summary, filter_fields, year_options
+from portal.filters import FIRST_YEAR, LAST_YEAR, error_summary, filter_fields, year_options
 from portal.history import last_updated
 from portal.london_map import build_london_map
 from portal.models import PublicationStatus
@@ -20,6 +22,10 @@ from .filters import PilotFilter, PilotUpdateFilter, TimelineEventFilter
 from .models import Pilot, PilotUpdate, TimelineEvent
 
 TIMELINE_PAGE_SIZE = 30
+# The timeline counts its entries up to this many; beyond, it says "more than 10,000 entries" and
+# pages with Previous and Next (an exact count of a million updates costs more than the page).
+TIMELINE_COUNT_CAP = 10_000
+PILOTS_PER_PAGE = 25
 
 
 # --- Filter forms --------------------------------------------------------------------------------
@@ -35,16 +41,27 @@ PILOT_FILTERS = ["theme", "status", "ics", "borough", "year"]
 
 
 def pilot_list(request: HttpRequest) -> HttpResponse:
-    filterset = PilotFilter(request.GET, queryset=selectors.published_pilots())
+    params = request.GET.copy()
+    params.pop("page", None)
+    filterset = PilotFilter(params, queryset=selectors.published_pilots())
     valid = filterset.is_valid()
-    pilots = list(filterset.qs) if valid else []
+    page_obj = None
+    if valid:
+        # A page of the same rows, in the same order, as the CSV of these filters.
+        paginator = Paginator(filterset.qs, PILOTS_PER_PAGE, allow_empty_first_page=True)
+        try:
+            page_obj = paginator.page(request.GET.get("page") or 1)
+        except InvalidPage as error:
+            raise Http404("No such page of the list of pilots.") from error
     fields = filter_fields(
         filterset, PILOT_FILTERS, choices={"year": year_options(Pilot.objects.published(), "announced_on")}
     )
     context = {
         "nav_section": "pilots",
         "crumbs": [("Pilots", None)],
-        "pilots": pilots,
+        "pilots": list(page_obj.object_list) if page_obj else [],
+        "page_obj": page_obj,
+        "querystring": params.urlencode(),
         "valid": valid,
         "filter_fields": fields,
         "errors": error_summary(fields),
@@ -116,7 +133,7 @@ def pilot_detail(request: HttpRequest, slug: str) -> HttpResponse:
 TIMELINE_FILTERS = ["year", "pilot", "borough"]
 
 
-def _timeline_entry(record: TimelineEvent | PilotUpdate) -> dict:
+def _timeline_entry(record: TimelineEvent | PilotUpdate, sources: list) -> dict:
     if isinstance(record, TimelineEvent):
         return {
             "kind": "event",
@@ -127,7 +144,7 @@ def _timeline_entry(record: TimelineEvent | PilotUpdate) -> dict:
             "date": record.happened_on_display,
             "precision": record.get_happened_on_precision_display(),
             "datetime": record.happened_on,
-            "sources": list(record.sources.all()),
+            "sources": sources,
         }
     return {
         "kind": "update",
@@ -139,8 +156,63 @@ def _timeline_entry(record: TimelineEvent | PilotUpdate) -> dict:
         "precision": record.get_happened_on_precision_display() if record.happened_on else "",
         "datetime": record.happened_on,
         "pilot": record.pilot,
-        "sources": list(record.sources.all()),
+        "sources": sources,
     }
+
+
+class OpenEndedPage:
+    """A page of a list whose length is only known to be more than ``count`` (the count stops at a
+    cap): Previous and Next, no last page. Page numbers past the end are a 404 (the page is empty)."""
+
+    def __init__(self, items: list, number: int, per_page: int, count: int, has_next: bool):
+        self.object_list = items
+        self.number = number
+        self.paginator = SimpleNamespace(
+            count=count, count_text=f"{count:,}", more=True, per_page=per_page, num_pages=None
+        )
+        self._has_next = has_next
+
+    def has_next(self) -> bool:
+        return self._has_next
+
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def has_other_pages(self) -> bool:
+        return self.has_next() or self.has_previous()
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    def start_index(self) -> int:
+        return (self.number - 1) * self.paginator.per_page + 1
+
+    def end_index(self) -> int:
+        return self.start_index() + len(self.object_list) - 1
+
+
+def _timeline_page(keys: selectors.TimelineKeys, number: str):
+    """The page of timeline keys: Django's Paginator while the count is exact, else an open-ended page."""
+    paginator = Paginator(keys, TIMELINE_PAGE_SIZE, allow_empty_first_page=True)
+    if not (keys.count() and keys.count_is_capped):
+        paginator.more = False
+        return paginator.page(number)
+    try:
+        number = int(number)
+    except (TypeError, ValueError) as error:
+        raise PageNotAnInteger("That page number is not an integer") from error
+    if number < 1:
+        raise EmptyPage("That page number is less than 1")
+    start = (number - 1) * TIMELINE_PAGE_SIZE
+    items = keys[start : start + TIMELINE_PAGE_SIZE + 1]
+    if not items and number > 1:
+        raise InvalidPage("That page contains no results")
+    return OpenEndedPage(
+        items[:TIMELINE_PAGE_SIZE], number, TIMELINE_PAGE_SIZE, keys.count(), len(items) > TIMELINE_PAGE_SIZE
+    )
 
 
 def timeline(request: HttpRequest) -> HttpResponse:
@@ -154,19 +226,32 @@ def timeline(request: HttpRequest) -> HttpResponse:
     page_obj = None
     entries = []
     if valid:
-        keys = selectors.timeline_entry_keys(None if updates_only else event_filter.qs, update_filter.qs)
-        paginator = Paginator(keys, TIMELINE_PAGE_SIZE, allow_empty_first_page=True)
+        keys = selectors.timeline_entry_keys(
+            None if updates_only else event_filter.qs, update_filter.qs, cap=TIMELINE_COUNT_CAP
+        )
         try:
-            page_obj = paginator.page(request.GET.get("page") or 1)
+            page_obj = _timeline_page(keys, request.GET.get("page") or 1)
         except InvalidPage as error:
             raise Http404("No such page of the timeline.") from error
-        entries = [_timeline_entry(record) for record in selectors.timeline_entries_for(page_obj.object_list)]
+        entries = [
+            _timeline_entry(record, sources) for record, sources in selectors.timeline_entries_for(page_obj.object_list)
+        ]
 
-    years = year_options(TimelineEvent.objects.published(), "happened_on")
-    update_years = year_options(
-        PilotUpdate.objects.published().filter(pilot__publication_status=PublicationStatus.PUBLISHED), "happened_on"
-    )
-    year_choices = sorted(set(years) | set(update_years), reverse=True)
+    # The years of events and updates, in one query of index probes (not a DISTINCT over every update).
+    year_choices = [
+        (str(year), str(year))
+        for year in selectors.years_with(
+            [
+                (TimelineEvent.objects.published(), "happened_on"),
+                (
+                    PilotUpdate.objects.published().filter(pilot__publication_status=PublicationStatus.PUBLISHED),
+                    "happened_on",
+                ),
+            ],
+            FIRST_YEAR,
+            LAST_YEAR,
+        )
+    ]
     fields = filter_fields(update_filter, TIMELINE_FILTERS, labels={"year": "Year"}, choices={"year": year_choices})
     context = {
         "nav_section": "timeline",

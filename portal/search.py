@@ -61,6 +61,11 @@ class ResultGroup:
     heading: str
     count: int
     results: list = field(default_factory=list)
+    more: bool = False  # more than ``count`` matches (the count stops at COUNT_CAP)
+
+    @property
+    def count_text(self) -> str:
+        return f"{self.count:,}"
 
     @property
     def truncated(self) -> bool:
@@ -140,20 +145,64 @@ KINDS: tuple[tuple[SearchKind, Any], ...] = (
 )
 
 
-def _search_postgresql(kind: SearchKind, queryset: QuerySet, query: str) -> tuple[QuerySet, QuerySet]:
-    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+# Each group shows its best RESULTS_PER_GROUP; on PostgreSQL they are ranked among at most
+# RANK_CANDIDATES matches (all of them for any but the commonest words), and a group's count is exact
+# up to COUNT_CAP ("more than 1,000" beyond), so no search reads a million rows.
+RANK_CANDIDATES = 500
+COUNT_CAP = 1000
 
-    vector = reduce(
+
+def search_vector(weighted_fields: dict[str, tuple[str, ...]]):
+    """The weighted full-text vector of a kind's fields (PostgreSQL). The GIN indexes of the search
+    (``search_index``) are built from this same expression, so the planner can use them."""
+    from django.contrib.postgres.search import SearchVector
+
+    return reduce(
         lambda left, right: left + right,
         (
             SearchVector(name, weight=weight, config="english")
-            for weight, names in kind.weighted_fields.items()
+            for weight, names in weighted_fields.items()
             for name in names
         ),
     )
+
+
+def search_index(key: str):
+    """The GIN index (PostgreSQL only) over the search vector of the kind called ``key``; the pilots,
+    pilot updates and sources migrations add it with ``add_search_index``."""
+    from django.contrib.postgres.indexes import GinIndex
+
+    kind = next(kind for kind, _ in KINDS if kind.key == key)
+    return GinIndex(search_vector(kind.weighted_fields), name=f"search_{key}_gin")
+
+
+def add_search_index(app_label: str, model_name: str, key: str):
+    """A RunPython operation pair that adds (and removes) a kind's GIN index on PostgreSQL only."""
+
+    def forwards(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.add_index(apps.get_model(app_label, model_name), search_index(key))
+
+    def backwards(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.remove_index(apps.get_model(app_label, model_name), search_index(key))
+
+    return forwards, backwards
+
+
+def _search_postgresql(kind: SearchKind, queryset: QuerySet, query: str) -> tuple[QuerySet, QuerySet]:
+    from django.contrib.postgres.search import SearchQuery, SearchRank
+
+    vector = search_vector(kind.weighted_fields)
     search_query = SearchQuery(query, search_type="websearch", config="english")
     matches = queryset.annotate(search=vector).filter(search=search_query)
-    ranked = matches.annotate(rank=SearchRank(vector, search_query)).order_by("-rank", *kind.order_by)
+    # Rank a bounded set of candidates, found through the GIN index, not every match.
+    candidates = matches.order_by().values("pk")[:RANK_CANDIDATES]
+    ranked = (
+        queryset.filter(pk__in=candidates)
+        .annotate(rank=SearchRank(vector, search_query))
+        .order_by("-rank", *kind.order_by)
+    )
     return matches, ranked
 
 
@@ -179,6 +228,14 @@ def search(query: str, limit: int = RESULTS_PER_GROUP) -> list[ResultGroup]:
             queryset = queryset.select_related(*kind.select_related)
         matches, ordered = backend(kind, queryset, query)
         results = list(ordered[:limit])
-        count = len(results) if len(results) < limit else matches.count()
-        groups.append(ResultGroup(key=kind.key, heading=kind.heading, count=count, results=results))
+        count = len(results) if len(results) < limit else matches.order_by()[: COUNT_CAP + 1].count()
+        groups.append(
+            ResultGroup(
+                key=kind.key,
+                heading=kind.heading,
+                count=min(count, COUNT_CAP),
+                results=results,
+                more=count > COUNT_CAP,
+            )
+        )
     return groups

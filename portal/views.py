@@ -163,6 +163,8 @@ def search_view(request: HttpRequest) -> HttpResponse:
         "raw_query": raw_query,
         "groups": groups,
         "total": sum(group.count for group in groups),
+        "more": any(group.more for group in groups),
+        "total_text": f"{sum(group.count for group in groups):,}",
         "nav_section": "search",
     }
     return render(request, "portal/search.html", context, status=status)

@@ -469,3 +469,14 @@ def test_query_counts_do_not_grow_with_the_data(client):
     after = {path: count_queries(client, path) for path in PAGES}
     print("\nqueries per page (shipped data -> grown x20):", before)
     assert after == before
+
+
+def test_area_pages_list_20_pilots_and_link_to_the_rest(client):
+    hackney = LocalAuthority.objects.select_related("ics").get(slug="hackney")
+    for number in range(25):
+        PilotParticipantFactory(pilot=PilotFactory(title=f"Zz pilot {number:02}"), authority=hackney)
+    total = hackney.pilot_participations.filter(pilot__publication_status="published").count()
+    borough = client.get("/boroughs/hackney/").content.decode()
+    assert f'href="/pilots/?borough=hackney">See all {total} pilots' in borough
+    ics = client.get(f"/ics/{hackney.ics.code.lower()}/").content.decode()
+    assert f'href="/pilots/?ics={hackney.ics.code.lower()}">See all ' in ics

@@ -512,3 +512,54 @@ def test_query_counts_do_not_grow_with_the_data(count_queries, capsys):
     with capsys.disabled():
         print("\nqueries per page (shipped -> grown x20):", {url: (before[url], after[url]) for url in PAGES})
     assert after == before
+
+
+# --- At scale: pagination of /pilots/, the timeline's capped count, the feed's order -------------
+
+
+def test_the_pilot_list_shows_25_a_page_and_keeps_the_filters(page):
+    for number in range(30):
+        PilotFactory(title=f"Zz pilot {number:02}", theme="estates")
+    first = page("/pilots/?theme=estates")
+    assert len(listed_pilot_slugs(first)) == 25
+    heading = first.find("h2", id="results-count").words
+    assert heading.startswith(f"{Pilot.objects.published().filter(theme='estates').count()} pilots")
+    next_link = first.find("div", cls="govuk-pagination__next").find("a").attrs["href"]
+    assert next_link == "?theme=estates&page=2"
+    second = page("/pilots/" + next_link)
+    assert set(listed_pilot_slugs(first)).isdisjoint(listed_pilot_slugs(second))
+    assert "page 2 of 2" in second.find("title").words
+    # The CSV link is the whole filtered list, never one page of it.
+    csv_links = re.findall(r'href="([^"]*pilots\.csv[^"]*)"', Client().get("/pilots/" + next_link).content.decode())
+    assert csv_links and all("page=" not in link and "theme=estates" in link for link in csv_links)
+
+
+@pytest.mark.parametrize("number", ["0", "-1", "99", "abc", "1.5"])
+def test_bad_pilot_list_page_numbers_are_a_404(page, number):
+    page(f"/pilots/?page={number}", status=404)
+
+
+def test_past_the_count_cap_the_timeline_says_more_than_and_pages_with_next(page, monkeypatch):
+    import pilots.views
+
+    monkeypatch.setattr(pilots.views, "TIMELINE_COUNT_CAP", 20)
+    grow_data(times=2)
+    first = page("/timeline/")
+    assert first.find("h2", id="results-count").words.startswith("More than 20 entries")
+    assert len(timeline_ids(first)) == 30
+    assert first.find("div", cls="govuk-pagination__next").find("a").attrs["href"] == "?page=2"
+    second = page("/timeline/?page=2")
+    assert set(timeline_ids(first)).isdisjoint(timeline_ids(second))
+    assert second.find("div", cls="govuk-pagination__prev")
+    page("/timeline/?page=999", status=404)
+
+
+def test_the_timeline_pages_in_the_same_order_as_one_sorted_list():
+    from pilots import selectors
+
+    grow_data(times=2)
+    keys = selectors.timeline_entry_keys(selectors.published_timeline_events(), selectors.published_updates())
+    everything = list(keys)
+    assert everything == sorted(everything, key=selectors.TimelineKeys.order_key)
+    assert [key for start in range(0, len(everything), 7) for key in keys[start : start + 7]] == everything
+    assert keys.count() == len(everything)
