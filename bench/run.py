@@ -4,11 +4,12 @@
     .venv/bin/python -m bench.run prepare --engine postgres --scale 100
     .venv/bin/python -m bench.run pages   --engine sqlite   --scale 1 --iterations 50
     .venv/bin/python -m bench.run load    --engine postgres --scale 100 --duration 60 --connections 50
+    .venv/bin/python -m bench.run export  --engine postgres --scale 100 --repetitions 3
     .venv/bin/python -m bench.run report
 
 Each step writes JSON to bench/out/ (git-ignored); ``report`` turns whatever JSON is there into
 bench/RESULTS.md. Adding a benchmark = a step that writes ``bench/out/<kind>-<engine>-scale<N>.json``
-plus a section in ``bench/report.py`` (the export benchmark will be the third).
+plus a section in ``bench/report.py`` (the export benchmark is the third).
 
 Databases: the scale 100 data lives in the SQLite file bench/out/bench.sqlite3 and the PostgreSQL
 database ``portal_bench``; other scales in siblings (bench/out/bench-scale1.sqlite3,
@@ -21,6 +22,8 @@ already) and collects the static files the production settings need.
    the whole body in hand. Each page is interleaved with the floor (bench/urls.py), a view that
    returns the same number of bytes through the same middleware, so both see the same machine load.
 2. Query counts: one request after clearing the cache (cold) and one after (warm).
+3. Exports: the whole pilot-updates CSV from gunicorn (1 worker) beside PostgreSQL's COPY of the same
+   rows, in the same run; rows/s, their ratio and the worker's peak RSS (bench/export.py).
 4. Load: gunicorn (as ``make serve`` runs it) and wrk (Debian's package) on the same machine, first
    a mix of every page that answers 200 (and the exports, when they answer), then the floor.
 """
@@ -381,6 +384,8 @@ def run_all(arguments: argparse.Namespace) -> None:
             run_step(
                 "pages", "--engine", engine, "--scale", scale_label(scale), "--iterations", str(arguments.iterations)
             )
+        if engine == "postgres" and not arguments.skip_export:
+            run_step("export", "--engine", engine, "--scale", str(LOAD_SCALE))
         if not arguments.skip_load:
             run_step(
                 "load",
@@ -416,6 +421,16 @@ def main(argv: list[str] | None = None) -> None:
     load_step.add_argument("--connections", type=int, default=50)
     load_step.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "3")))
     load_step.add_argument("--threads", type=int, default=1)
+    export_step = with_target(
+        steps.add_parser("export", help="3: the pilot-updates CSV from gunicorn beside COPY"), scale=LOAD_SCALE
+    )
+    export_step.add_argument("--repetitions", type=int, default=3)
+    export_step.add_argument("--port", type=int, default=8107)
+    export_step.add_argument("--query", default="", help="filter parameters, e.g. year=2020 (default: every row)")
+    export_step.add_argument("--python-loop", action="store_true", help="also time a plain csv loop (yardstick)")
+    export_step.add_argument(
+        "--writer", choices=("default", "python"), default="default", help="python: the endpoint with COPY off"
+    )
     steps.add_parser("report", help="write bench/RESULTS.md from bench/out/*.json")
     every = steps.add_parser("all", help="prepare, pages and load for each engine, then the report")
     every.add_argument("--engines", nargs="+", choices=ENGINES, default=list(ENGINES))
@@ -423,6 +438,7 @@ def main(argv: list[str] | None = None) -> None:
     every.add_argument("--duration", type=int, default=60)
     every.add_argument("--connections", type=int, default=50)
     every.add_argument("--skip-load", action="store_true")
+    every.add_argument("--skip-export", action="store_true")
     arguments = parser.parse_args(argv)
 
     if arguments.step == "prepare":
@@ -437,6 +453,18 @@ def main(argv: list[str] | None = None) -> None:
             arguments.connections,
             arguments.workers,
             arguments.threads,
+        )
+    elif arguments.step == "export":
+        from bench.export import export_benchmark
+
+        export_benchmark(
+            arguments.engine,
+            arguments.scale,
+            arguments.repetitions,
+            port=arguments.port,
+            query=arguments.query,
+            python_loop=arguments.python_loop,
+            writer=arguments.writer,
         )
     elif arguments.step == "report":
         from bench.report import write_report

@@ -1,10 +1,11 @@
 """Turning rows into CSV bytes and JSON values, following the CSV contract shown on /data/.
 
-The CSV path is kept lean for large exports: rows arrive as tuples (``values_list`` of database-side
-expressions, read with a server-side cursor on PostgreSQL), only text cells are inspected, and rows
-are written by ``csv.writer`` into one small reusable buffer that is emitted as bytes every
-``ROWS_PER_CHUNK`` rows. A COPY-based writer on PostgreSQL could replace ``csv_chunks`` for a
-dataset whose columns need no Python-side cleaning; the definitions and views would not change.
+Two writers give the same bytes. On PostgreSQL a live export (``Export.rows().iterator()``) is written
+by PostgreSQL's COPY (``datasets/copy.py``: the cleaning below done in SQL, measured in bench section 3).
+Otherwise (SQLite, ``?as_of=``, plain rows) the Python path: rows arrive as tuples (``values_list`` of
+database-side expressions, read with a server-side cursor on PostgreSQL), only text cells are
+inspected, and rows are written by ``csv.writer`` into one small reusable buffer that is emitted as
+bytes every ``ROWS_PER_CHUNK`` rows.
 """
 
 import csv
@@ -17,6 +18,7 @@ from itertools import islice
 
 from django.db import connection
 
+from . import copy
 from .definitions import NUMBER, Column
 
 logger = logging.getLogger(__name__)
@@ -85,8 +87,28 @@ def _lists_unordered() -> bool:
     return connection.vendor != "postgresql"
 
 
+def _csv_line(cells: Sequence) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(cells)
+    return buffer.getvalue().encode("utf-8")
+
+
+def incomplete_line(columns: Sequence[Column]) -> bytes:
+    return _csv_line(["#" + INCOMPLETE_MESSAGE] + [""] * len(columns))
+
+
 def csv_chunks(columns: Sequence[Column], rows: Iterable[tuple], *, bom: bool = False) -> Iterator[bytes]:
-    """The CSV file as a stream of byte chunks: header, then rows in batches.
+    """The CSV file as a stream of byte chunks: header, then rows in batches; written by PostgreSQL's
+    COPY when ``rows`` come from a live export on PostgreSQL (``copy.applies``), else in Python."""
+    export = getattr(rows, "export", None)
+    if copy.applies(export):
+        header = (BOM.encode("utf-8") if bom else b"") + _csv_line([column.name for column in columns])
+        return copy.copy_csv_chunks(export, header, columns, incomplete_line(columns))
+    return python_csv_chunks(columns, rows, bom=bom)
+
+
+def python_csv_chunks(columns: Sequence[Column], rows: Iterable[tuple], *, bom: bool = False) -> Iterator[bytes]:
+    """The CSV file as a stream of byte chunks, written in Python: header, then rows in batches.
 
     If reading or writing fails part-way, the rows already written are sent, then a final line that
     does not fit the header, and the exception propagates: the server then ends the response

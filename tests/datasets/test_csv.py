@@ -173,7 +173,8 @@ def test_the_number_of_queries_does_not_grow_with_the_data(client, name):
 # --- Streaming -----------------------------------------------------------------------------------
 
 
-def test_the_csv_is_streamed_in_batches_of_rows(client, monkeypatch):
+def test_the_csv_is_streamed_in_batches_of_rows(client, monkeypatch, settings):
+    settings.DATASETS_CSV_COPY = False  # the Python writer's batches (COPY's: tests/datasets/test_export_path.py)
     monkeypatch.setattr(writers, "ROWS_PER_CHUNK", 10)
     grow_data(times=2)
 
@@ -186,7 +187,8 @@ def test_the_csv_is_streamed_in_batches_of_rows(client, monkeypatch):
     assert all(chunk.endswith(b"\r\n") for chunk in chunks)
 
 
-def test_an_error_part_way_does_not_pass_for_a_complete_file(client, monkeypatch):
+def test_an_error_part_way_does_not_pass_for_a_complete_file(client, monkeypatch, settings):
+    settings.DATASETS_CSV_COPY = False  # the Python writer (COPY's: tests/datasets/test_export_path.py)
     monkeypatch.setattr(writers, "ROWS_PER_CHUNK", 5)
     grow_data(times=2)
     real_cleaner = writers.csv_row_cleaner

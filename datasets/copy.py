@@ -1,0 +1,246 @@
+"""The CSV of a live export on PostgreSQL, written by PostgreSQL's own ``COPY ... TO STDOUT``.
+
+Measured on a million pilot updates (bench/export.py, bench/RESULTS.md section 3): the Python writer
+over a server-side cursor spent as much time in Python as PostgreSQL spent computing the rows, one
+after the other (and, outside a transaction, Django's WITH HOLD cursor made PostgreSQL compute and
+store the whole result before the first byte). With COPY, PostgreSQL formats the rows as it computes
+them and Python only passes bytes on, in parallel, through a bounded queue.
+
+The SELECT is the export's own queryset (same column expressions, same FilterSet, same order), each
+column wrapped so that the bytes are exactly those of ``writers.csv_chunks``:
+
+- text: neutralised against formulas (an apostrophe before ``= + - @ TAB CR``), and an empty string
+  written as NULL, because COPY quotes an empty string (``""``) where ``csv.writer`` writes nothing;
+- dates: ``YYYY-MM-DD`` whatever the server's DateStyle; numbers: without their storage padding;
+- rows end in CRLF: COPY ends them in LF, so LF outside quoted fields becomes CRLF here (a field with
+  a line break is quoted by both, and its own line breaks are kept as they are).
+
+The header is written by ``csv.writer`` as in the Python path. Only whole rows are passed on, so if
+COPY fails part-way the ``#EXPORT INCOMPLETE`` line of ``writers`` follows the last complete row and
+the exception propagates, exactly as in the Python path.
+
+COPY runs on the request's own database connection (so it sees what the request sees, tests'
+transactions included), in a worker thread: the request thread does nothing else with the connection
+until the thread has ended, and if the download stops early the thread is stopped and the connection
+closed (it may be mid-COPY). Point-in-time exports (``?as_of=``) and SQLite keep the Python writer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import threading
+from collections.abc import Iterator, Sequence
+
+from django.conf import settings
+from django.db import connections, models
+from django.db.models import F, Func
+
+from .definitions import DATE, NUMBER, Column
+
+logger = logging.getLogger("datasets.writers")  # the same log as the Python writer's
+
+CHUNK_BYTES = 64 * 1024  # what the thread hands on at a time
+QUEUE_CHUNKS = 16  # at most this many chunks wait for the client: memory stays flat
+PUT_WAIT_SECONDS = 0.5  # how often a blocked thread checks whether the download was abandoned
+JOIN_SECONDS = 30
+
+# The same characters as writers.FORMULA_TRIGGERS, as a regular expression and as SQL literals.
+_TRIGGERS_SQL = "'=', '+', '-', '@', chr(9), chr(13)"
+_TRIGGER_CLASS = "[-=+@\\t\\r]"
+
+
+class NeutralisedColumn(Func):
+    """A text column as the CSV writer writes it; for a plain column (cheap to name three times)."""
+
+    template = (
+        "NULLIF(CASE WHEN left(%(expressions)s, 1) IN (" + _TRIGGERS_SQL + ") "
+        "THEN '''' || %(expressions)s ELSE %(expressions)s END, '')"
+    )
+    output_field = models.TextField()
+
+
+class NeutralisedExpression(Func):
+    """The same for an expression such as a subquery, named once (a CASE would evaluate it three times)."""
+
+    template = "NULLIF(regexp_replace(%(expressions)s, '^(" + _TRIGGER_CLASS + ")', '''\\1'), '')"
+    output_field = models.TextField()
+
+
+class IsoDate(Func):
+    template = "to_char(%(expressions)s, 'YYYY-MM-DD')"
+    output_field = models.TextField()
+
+
+class PlainNumber(Func):
+    """2300000000.0000 -> 2300000000, -1.5000 -> -1.5, as writers.format_number."""
+
+    template = "trim_scale(%(expressions)s)::text"
+    output_field = models.TextField()
+
+
+def applies(export) -> bool:
+    """COPY writes this export: PostgreSQL, live rows, and not turned off (``DATASETS_CSV_COPY = False``)."""
+    return (
+        export is not None
+        and export.as_of is None
+        and getattr(settings, "DATASETS_CSV_COPY", True)
+        and connections[export.queryset.db].vendor == "postgresql"
+    )
+
+
+def _csv_expression(column: Column, name: str, plain: bool) -> models.Expression:
+    if column.is_text:
+        return NeutralisedColumn(F(name)) if plain else NeutralisedExpression(F(name))
+    if column.type == DATE:
+        return IsoDate(F(name))
+    if column.type == NUMBER:
+        return PlainNumber(F(name))
+    return F(name)
+
+
+def select_sql(export) -> tuple[str, tuple]:
+    """The export's SELECT with every column as the CSV writer would write it, and its parameters."""
+    queryset = export.queryset
+    names = []
+    for index, (column, name) in enumerate(zip(export.dataset.columns, export.value_names, strict=True)):
+        alias = f"_csv{index}"
+        plain = name not in queryset.query.annotations  # a field (or a field across a join)
+        queryset = queryset.annotate(**{alias: _csv_expression(column, name, plain)})
+        names.append(alias)
+    return queryset.values_list(*names).query.sql_with_params()
+
+
+class _Abandoned(Exception):
+    """Raised inside COPY's write when the download was stopped: aborts the COPY."""
+
+
+class _QueueWriter:
+    """What copy_expert writes into: chunks of about CHUNK_BYTES into a bounded queue."""
+
+    def __init__(self, chunks: queue.Queue, stop: threading.Event) -> None:
+        self.chunks, self.stop = chunks, stop
+        self.parts: list[bytes] = []
+        self.size = 0
+
+    def write(self, data) -> int:
+        if isinstance(data, str):
+            data = data.encode()
+        self.parts.append(data)
+        self.size += len(data)
+        if self.size >= CHUNK_BYTES:
+            self.flush()
+        return len(data)
+
+    def flush(self) -> None:
+        if self.parts:
+            self.put(b"".join(self.parts))
+            self.parts, self.size = [], 0
+
+    def put(self, item) -> None:
+        while True:
+            if self.stop.is_set():
+                raise _Abandoned
+            try:
+                self.chunks.put(item, timeout=PUT_WAIT_SECONDS)
+                return
+            except queue.Full:
+                continue
+
+
+_DONE = object()
+
+
+def _run_copy(cursor, statement: str, chunks: queue.Queue, stop: threading.Event) -> None:
+    writer = _QueueWriter(chunks, stop)
+    try:
+        cursor.copy_expert(statement, writer, size=CHUNK_BYTES)
+        writer.flush()
+        writer.put(_DONE)
+    except _Abandoned:
+        pass
+    except BaseException as error:  # handed to the request thread, which logs and re-raises it
+        with contextlib.suppress(_Abandoned):
+            writer.put(error)
+
+
+class RowEnds:
+    """COPY's CSV (rows ending in LF) as csv.writer's (rows ending in CRLF), whole rows only.
+
+    A double quote toggles "inside a quoted field" (an escaped quote is two, so toggles twice); an LF
+    outside quotes ends a row. ``feed`` returns the complete rows so far and keeps the rest.
+    """
+
+    def __init__(self) -> None:
+        self.pending = b""  # always starts at the beginning of a row, outside quotes
+
+    def feed(self, data: bytes) -> bytes:
+        data = self.pending + data if self.pending else data
+        if b'"' not in data:
+            cut = data.rfind(b"\n") + 1
+            self.pending = data[cut:]
+            return data[:cut].replace(b"\n", b"\r\n")
+        parts = data.split(b'"')
+        last = next((i for i in range(len(parts) - 1 - (len(parts) - 1) % 2, -1, -2) if b"\n" in parts[i]), None)
+        if last is None:
+            self.pending = data
+            return b""
+        cut = parts[last].rfind(b"\n") + 1
+        self.pending = b'"'.join([parts[last][cut:], *parts[last + 1 :]])
+        done = [*parts[:last], parts[last][:cut]]
+        done[0::2] = [part.replace(b"\n", b"\r\n") for part in done[0::2]]
+        return b'"'.join(done)
+
+    def finish(self) -> None:
+        if self.pending:
+            raise ValueError("COPY output ended part-way through a row")
+
+
+def copy_csv_chunks(export, header: bytes, columns: Sequence[Column], incomplete: bytes) -> Iterator[bytes]:
+    """The CSV file: ``header`` (already encoded, BOM and all), then COPY's rows; on an error part-way,
+    ``incomplete`` after the last complete row, then the exception."""
+    connection = connections[export.queryset.db]
+    sql, params = select_sql(export)
+    chunks: queue.Queue = queue.Queue(maxsize=QUEUE_CHUNKS)
+    stop = threading.Event()
+    thread = raw = cursor = None
+    ends = RowEnds()
+    pending_header = header
+    finished = False
+    try:
+        cursor = connection.cursor()  # opens (or health-checks) the connection in this thread
+        raw = cursor.cursor
+        statement = "COPY (" + raw.mogrify(sql, params).decode() + ") TO STDOUT WITH (FORMAT csv)"
+        thread = threading.Thread(target=_run_copy, args=(raw, statement, chunks, stop), name="csv-copy", daemon=True)
+        thread.start()
+        while True:
+            item = chunks.get()
+            if item is _DONE:
+                break
+            if isinstance(item, BaseException):
+                raise item
+            rows = ends.feed(item)
+            if pending_header:
+                rows, pending_header = pending_header + rows, b""
+            if rows:
+                yield rows
+        ends.finish()
+        finished = True
+        if pending_header:
+            yield pending_header
+    except Exception:
+        logger.exception("CSV export failed part-way")
+        yield pending_header + incomplete
+        raise
+    finally:
+        if thread is not None:
+            stop.set()
+            if not finished and thread.is_alive():
+                raw.connection.cancel()  # thread-safe: stops a COPY still computing rows
+            thread.join(JOIN_SECONDS)
+        if finished:
+            cursor.close()
+        elif cursor is not None:
+            # The connection may be mid-COPY or in an unknown state: the next use opens a new one.
+            connection.close()
