@@ -21,7 +21,7 @@ serve: install assets ## A production-like run: gunicorn, DEBUG off, collected s
 	  sh -c '$(BIN)/python manage.py collectstatic --noinput -v0 && \
 	         $(BIN)/python manage.py migrate --noinput -v0 && \
 	         $(BIN)/python manage.py load_portal_data && \
-	         exec $(BIN)/gunicorn devolution_portal.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-3} --access-logfile -'
+	         exec $(BIN)/gunicorn devolution_portal.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-3} --threads 4 --access-logfile -'
 
 install: $(VENV)/.installed
 

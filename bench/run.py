@@ -186,7 +186,7 @@ def time_pages(engine: str, scale: float, iterations: int, budget: float) -> Non
         with CaptureQueriesContext(connection) as captured:
             second = fetch(page.path)[0]
         warm = len(captured)
-        row.update(status=status, bytes=size, queries_cold=cold, queries_warm=warm)
+        row.update(status=status, bytes=size, queries_cold=cold, queries_warm=warm, cold_ms=round(first * 1000, 1))
         if status != 200:
             continue
         floor_path = f"/bench-floor/{size}/"
@@ -420,7 +420,7 @@ def main(argv: list[str] | None = None) -> None:
     load_step.add_argument("--duration", type=int, default=60)
     load_step.add_argument("--connections", type=int, default=50)
     load_step.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "3")))
-    load_step.add_argument("--threads", type=int, default=1)
+    load_step.add_argument("--threads", type=int, default=4)  # as make serve runs it
     export_step = with_target(
         steps.add_parser("export", help="3: the pilot-updates CSV from gunicorn beside COPY"), scale=LOAD_SCALE
     )
