@@ -92,9 +92,7 @@ def authority_detail(request: HttpRequest, slug: str) -> HttpResponse:
     participating = PilotParticipant.objects.filter(
         authority=authority, pilot__publication_status=PublicationStatus.PUBLISHED
     )
-    participations = list(
-        participating.select_related("pilot").order_by("pilot__title", "pilot_id")[:AREA_PILOT_LIMIT]
-    )
+    participations = list(participating.select_related("pilot").order_by("pilot__title", "pilot_id")[:AREA_PILOT_LIMIT])
     pilot_count = participating.count()
     takes_part = Exists(PilotParticipant.objects.filter(pilot=OuterRef("pilot_id"), authority=authority))
     updates = list(

@@ -144,9 +144,7 @@ class TimelineKeys:
     def _event_keys(self, stop: int) -> list[tuple]:
         if self.events is None:
             return []
-        rows = (
-            self.events.prefetch_related(None).order_by("happened_on", "id").values_list("id", "happened_on")[:stop]
-        )
+        rows = self.events.prefetch_related(None).order_by("happened_on", "id").values_list("id", "happened_on")[:stop]
         return [("event", pk, day) for pk, day in rows]
 
     def _update_keys(self, stop: int) -> list[tuple]:
