@@ -12,6 +12,7 @@ run: install assets migrate data ## Install, build, migrate, load the data and s
 
 test: install assets browser ## Install everything and run every test
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check --quiet .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
 
