@@ -5,9 +5,9 @@
 In one run, ``--repetitions`` times in turn (endpoint, COPY, endpoint, COPY, ...) so that both see the
 same machine load:
 
-(a) the endpoint: ``GET /data/pilot-updates.csv`` from gunicorn (bench settings, 1 sync worker, as
-    ``make serve`` runs it but with a long ``--timeout``: a sync worker busy longer than the timeout is
-    killed, and a million rows take longer than gunicorn's default 30 s) on 127.0.0.1:8107, through
+(a) the endpoint: ``GET /data/pilot-updates.csv`` from gunicorn (bench settings, 1 sync worker with a
+    long ``--timeout``: a sync worker busy longer than the timeout is killed, and a million rows take
+    longer than gunicorn's default 30 s) on 127.0.0.1:8107, through
     Django's full middleware stack. The client is this process reading the whole body over HTTP and
     throwing it away; rows/s = the rows the export holds / the time from sending the request to the
     last byte. The worker's peak RSS is its VmHWM (/proc/<pid>/status), reset before each request

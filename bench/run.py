@@ -311,7 +311,10 @@ def gunicorn_command(port: int, workers: int, threads: int) -> list[str]:
     return command
 
 
-def load(engine: str, scale: float, duration: int, connections: int, workers: int, threads: int) -> None:
+def load(
+    engine: str, scale: float, duration: int, connections: int, workers: int, threads: int, mix_kind: str = "all"
+) -> None:
+    """``mix_kind`` "all": every page and every dataset's CSV in turn; "pages": the pages alone."""
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install -y wrk")
     setup_django(engine, scale)  # only to find the pages; gunicorn runs in its own processes
@@ -326,7 +329,8 @@ def load(engine: str, scale: float, duration: int, connections: int, workers: in
     try:
         wait_until_serving(base, server)
         mix, sizes, skipped = [], [], []
-        for page in [*discover_pages(), *candidate_exports()]:
+        candidates = discover_pages() + (candidate_exports() if mix_kind == "all" else [])
+        for page in candidates:
             if page.path is None:
                 skipped.append({"url_name": page.url_name, "why": page.missing})
                 continue
@@ -350,13 +354,14 @@ def load(engine: str, scale: float, duration: int, connections: int, workers: in
         except subprocess.TimeoutExpired:
             server.kill()
     write_json(
-        out_file("load", engine, scale),
+        out_file("load" if mix_kind == "all" else f"load-{mix_kind}", engine, scale),
         {
             "engine": engine,
             "scale": scale,
             "duration_s": duration,
             "connections": connections,
-            "server": " ".join(Path(part).name if part.startswith("/") else part for part in command),
+            "server": " ".join(Path(part).name if part.startswith("/") else part for part in command)
+            + (", cache in Redis (REDIS_URL)" if os.environ.get("REDIS_URL") else ", cache in each worker's memory"),
             "wrk_threads": threads_wrk,
             "floor_bytes": floor_size,
             "skipped": skipped,
@@ -387,17 +392,20 @@ def run_all(arguments: argparse.Namespace) -> None:
         if engine == "postgres" and not arguments.skip_export:
             run_step("export", "--engine", engine, "--scale", str(LOAD_SCALE))
         if not arguments.skip_load:
-            run_step(
-                "load",
-                "--engine",
-                engine,
-                "--scale",
-                str(LOAD_SCALE),
-                "--duration",
-                str(arguments.duration),
-                "--connections",
-                str(arguments.connections),
-            )
+            for mix_kind in ("all", "pages"):
+                run_step(
+                    "load",
+                    "--engine",
+                    engine,
+                    "--scale",
+                    str(LOAD_SCALE),
+                    "--duration",
+                    str(arguments.duration),
+                    "--connections",
+                    str(arguments.connections),
+                    "--mix",
+                    mix_kind,
+                )
     run_step("report")
 
 
@@ -421,6 +429,9 @@ def main(argv: list[str] | None = None) -> None:
     load_step.add_argument("--connections", type=int, default=50)
     load_step.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "3")))
     load_step.add_argument("--threads", type=int, default=4)  # as make serve runs it
+    load_step.add_argument(
+        "--mix", choices=("all", "pages"), default="all", help="every page and every CSV, or the pages alone"
+    )
     export_step = with_target(
         steps.add_parser("export", help="3: the pilot-updates CSV from gunicorn beside COPY"), scale=LOAD_SCALE
     )
@@ -453,6 +464,7 @@ def main(argv: list[str] | None = None) -> None:
             arguments.connections,
             arguments.workers,
             arguments.threads,
+            arguments.mix,
         )
     elif arguments.step == "export":
         from bench.export import export_benchmark
