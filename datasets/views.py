@@ -6,13 +6,18 @@ CSV, JSON and the zip are read-only, open to other sites (CORS for GET) and rate
 
 import datetime
 import functools
+from collections.abc import Callable, Iterable, Iterator
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Max, Value
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
+
+from portal.middleware import cache_key
 
 from .definitions import DATASETS, Dataset
 from .expressions import history_model
@@ -25,6 +30,8 @@ ITERATOR_CHUNK_SIZE = 2000
 JSON_PAGE_SIZE = 100
 JSON_MAX_PAGE_SIZE = 1000
 FILE_PREFIX = "london-health-devolution"
+# Finished exports up to this size are kept in the cache, like whole pages, until any record changes.
+STORED_EXPORT_MAX_BYTES = 8 * 1024 * 1024
 
 
 def allow_cors(view):
@@ -74,6 +81,37 @@ def _file_name(dataset_name: str, as_of: datetime.date | None, extension: str) -
     return f"{FILE_PREFIX}-{dataset_name}-{stamp}.{extension}"
 
 
+def _rows(export):
+    return export.rows().iterator(chunk_size=ITERATOR_CHUNK_SIZE)
+
+
+def _stored_or_streamed(request, make_chunks: Callable[[], Iterator[bytes]]) -> Iterable[bytes]:
+    """A CSV kept from an earlier identical request (until any record changes), or a fresh stream."""
+    if not settings.PAGE_CACHE_SECONDS:
+        return make_chunks()
+    key = cache_key(request, "export")
+    stored = cache.get(key)
+    if stored is not None:
+        return [stored]
+    return _keep_if_small(key, make_chunks())
+
+
+def _keep_if_small(key: str, chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """Pass the chunks on; keep the whole file only if it ended normally and is small."""
+    kept: list[bytes] | None = []
+    size = 0
+    for chunk in chunks:
+        yield chunk
+        if kept is not None:
+            size += len(chunk)
+            if size <= STORED_EXPORT_MAX_BYTES:
+                kept.append(chunk)
+            else:
+                kept = None
+    if kept is not None:
+        cache.set(key, b"".join(kept), settings.PAGE_CACHE_SECONDS)
+
+
 @require_http_methods(["GET", "HEAD", "OPTIONS"])
 @allow_cors
 @rate_limited
@@ -85,10 +123,11 @@ def dataset_csv(request, dataset):
         export = build_export(definition, request.GET, as_of)
     except BadRequest as error:
         return _text_error(error.message)
-    rows = () if request.method == "HEAD" else export.rows().iterator(chunk_size=ITERATOR_CHUNK_SIZE)
-    response = StreamingHttpResponse(
-        csv_chunks(definition.columns, rows, bom=bom), content_type="text/csv; charset=utf-8"
-    )
+    if request.method == "HEAD":
+        chunks = csv_chunks(definition.columns, (), bom=bom)
+    else:
+        chunks = _stored_or_streamed(request, lambda: csv_chunks(definition.columns, _rows(export), bom=bom))
+    response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_file_name(definition.name, as_of, "csv")}"'
     response["X-Accel-Buffering"] = "no"  # let a proxy pass the stream on as it comes
     return response

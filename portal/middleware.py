@@ -12,7 +12,8 @@
 ``REDIS_URL`` is set, so every app server shares it) for visitors without a session. Any change to a
 record bumps a generation number (``portal.signals``), so no page outlives the data it shows.
 Pages carry no per-request nonce (the one inline script is allowed by its hash), so a stored page is
-valid for everyone.
+valid for everyone. CSV exports keep their bytes the same way (``datasets.views``), as long as they
+are small and finished normally.
 """
 
 from __future__ import annotations
@@ -64,6 +65,13 @@ def invalidate_cached_pages() -> None:
         cache.set(GENERATION_KEY, 1, timeout=None)
 
 
+def cache_key(request: HttpRequest, kind: str) -> str:
+    """A key for what ``request`` gets, valid until the next change to any record."""
+    generation = cache.get(GENERATION_KEY, 0)
+    url = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
+    return f"{kind}-cache:{generation}:{url}"
+
+
 class PageCacheMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
@@ -77,7 +85,7 @@ class PageCacheMiddleware:
             or is_admin(request)
         ):
             return self.get_response(request)
-        key = self._key(request)
+        key = cache_key(request, "page")
         response = cache.get(key)
         if response is None:
             response = self.get_response(request)
@@ -89,9 +97,3 @@ class PageCacheMiddleware:
             ):
                 cache.set(key, response, seconds)
         return response
-
-    @staticmethod
-    def _key(request: HttpRequest) -> str:
-        generation = cache.get(GENERATION_KEY, 0)
-        url = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
-        return f"page-cache:{generation}:{url}"

@@ -5,6 +5,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from datasets.views import _keep_if_small
 from pilots.models import Pilot
 from portal.synthetic import Plan, generate_synthetic_data, silent_progress
 
@@ -70,11 +71,36 @@ def test_error_pages_are_not_stored(client, url):
     assert queries_for(client, url) > 0
 
 
-def test_downloads_are_not_stored(client):
-    """A change that sends no signal (a bulk update) still shows in the next download."""
-    client.get("/data/pilots.csv")
-    Pilot.objects.filter(slug="haringey-prevention").update(title="Retitled without signals")
+def download(client, url: str) -> str:
+    return b"".join(client.get(url).streaming_content).decode()
 
-    response = client.get("/data/pilots.csv")
 
-    assert "Retitled without signals" in b"".join(response.streaming_content).decode()
+def test_a_small_download_is_kept_until_a_record_changes(client):
+    pilot = Pilot.objects.get(slug="haringey-prevention")
+    first = download(client, "/data/pilots.csv")
+    Pilot.objects.filter(pk=pilot.pk).update(title="Retitled without signals")
+
+    assert download(client, "/data/pilots.csv") == first
+
+    pilot.refresh_from_db()
+    pilot.save()
+    assert "Retitled without signals" in download(client, "/data/pilots.csv")
+
+
+def test_a_download_that_fails_part_way_is_not_kept(client):
+    def failing_chunks():
+        yield b"slug,title\r\n"
+        raise RuntimeError("the database went away")
+
+    stream = _keep_if_small("export-cache:test", failing_chunks())
+
+    with pytest.raises(RuntimeError):
+        list(stream)
+    assert cache.get("export-cache:test") is None
+
+
+def test_a_large_download_is_not_kept(client, monkeypatch):
+    monkeypatch.setattr("datasets.views.STORED_EXPORT_MAX_BYTES", 10)
+
+    assert list(_keep_if_small("export-cache:test", iter([b"12345678", b"12345678"]))) == [b"12345678"] * 2
+    assert cache.get("export-cache:test") is None
