@@ -17,8 +17,3 @@ def published_key_figures() -> QuerySet[KeyFigure]:
         .filter(source__publication_status=PublicationStatus.PUBLISHED)
         .select_related("source")
     )
-
-
-def published_source_years() -> list[int]:
-    """The years in which published sources appeared, newest first (for the list's year filter)."""
-    return [day.year for day in published_sources().dates("published_on", "year", order="DESC")]

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from datasets.links import download_links
 from pilots.models import PilotUpdate
-from portal.filters import error_summary, filter_fields
+from portal.filters import error_summary, filter_fields, year_options
 from portal.history import last_updated
 from portal.models import PublicationStatus
 
@@ -20,8 +20,7 @@ SOURCES_PER_PAGE = 25
 
 def source_list(request: HttpRequest) -> HttpResponse:
     filterset = SourceFilter(request.GET, queryset=selectors.published_sources())
-    years = [(str(year), str(year)) for year in selectors.published_source_years()]
-    fields = filter_fields(filterset, choices={"year": years})
+    fields = filter_fields(filterset, choices={"year": year_options(selectors.published_sources(), "published_on")})
     errors = error_summary(fields)
 
     params = request.GET.copy()

@@ -1,7 +1,6 @@
 """The public pages for boroughs, integrated care systems and place partnerships, on the shipped data."""
 
 import datetime
-import html
 import re
 
 import pytest
@@ -12,18 +11,12 @@ from boroughs.models import LocalAuthority
 from pilots.models import Pilot
 from portal.models import PublicationStatus
 from tests.factories import PilotFactory, PilotParticipantFactory, PilotUpdateFactory, grow_data
+from tests.html import main, main_of, text, title
 
 pytestmark = pytest.mark.django_db
 
-SITE_SUFFIX = " \N{EN DASH} London Health Devolution Portal"
-
 NCL_MEMBERS = ["Barnet", "Camden", "Enfield", "Haringey", "Islington"]
 HACKNEY_PILOT = "hackney-health-and-social-care-integration"
-
-
-def text(fragment: str) -> str:
-    """The visible text of an HTML fragment, whitespace collapsed."""
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
 
 
 def table(content: bytes | str, table_id: str) -> str:
@@ -36,18 +29,6 @@ def table(content: bytes | str, table_id: str) -> str:
 def row_headers(content: bytes | str, table_id: str) -> list[str]:
     """The row headers (first column) of a table, in order."""
     return [text(cell) for cell in re.findall(r'<th scope="row"[^>]*>(.*?)</th>', table(content, table_id), re.S)]
-
-
-def main(response) -> str:
-    page = response.content.decode()
-    return page[page.index("<main") : page.index("</main>")]
-
-
-def title(response) -> str:
-    """The page's own title, without the site name that base.html adds."""
-    full = text(re.search(r"<title>(.*?)</title>", response.content.decode(), re.S).group(1))
-    assert full.endswith(SITE_SUFFIX)
-    return full.removesuffix(SITE_SUFFIX)
 
 
 # --- /boroughs/ ------------------------------------------------------------------------------------
@@ -229,10 +210,6 @@ def test_borough_page_links_its_atom_feed_in_the_head_and_the_body(client):
 
     assert '<link rel="alternate" type="application/atom+xml" href="/boroughs/hackney/updates.atom"' in head
     assert 'href="/boroughs/hackney/updates.atom">' in main_of(content)
-
-
-def main_of(content: str) -> str:
-    return content[content.index("<main") : content.index("</main>")]
 
 
 def test_borough_page_highlights_the_authority_on_the_map(client):

@@ -1,7 +1,6 @@
 """The public source pages: the filtered, paginated list and one page per published source."""
 
 import datetime
-import html
 import re
 
 import pytest
@@ -19,30 +18,13 @@ from tests.factories import (
     TimelineEventFactory,
     grow_data,
 )
+from tests.html import main, text, title
 
 pytestmark = pytest.mark.django_db
-
-SITE_SUFFIX = " \N{EN DASH} London Health Devolution Portal"
 
 NEWS_REPORT = "2015-12-15-road-test-health-care-models"
 ONEILL = "oneill-2016-healthcare-collaboration"
 REFERENCE = "london-reference-codes"
-
-
-def text(fragment: str) -> str:
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
-
-
-def main(response) -> str:
-    page = response.content.decode()
-    return page[page.index("<main") : page.index("</main>")]
-
-
-def title(response) -> str:
-    """The page's own title, without the site name that base.html adds."""
-    full = text(re.search(r"<title>(.*?)</title>", response.content.decode(), re.S).group(1))
-    assert full.endswith(SITE_SUFFIX)
-    return full.removesuffix(SITE_SUFFIX)
 
 
 def listed_titles(response) -> list[str]:
