@@ -36,6 +36,6 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 
-# The other headers, all from base: Content-Security-Policy (django-csp, nonces, frame-ancestors 'none'),
-# Referrer-Policy, X-Content-Type-Options, Cross-Origin-Opener-Policy, X-Frame-Options, and Permissions-Policy
-# (devolution_portal/middleware.py).
+# The other headers, all from base: Content-Security-Policy (django-csp; the one inline script by its
+# hash; frame-ancestors 'none'), Referrer-Policy, X-Content-Type-Options, Cross-Origin-Opener-Policy,
+# X-Frame-Options, and Permissions-Policy (devolution_portal/middleware.py).

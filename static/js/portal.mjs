@@ -1,8 +1,8 @@
 // Progressive enhancement for the London Health Devolution Portal. Every page works without it.
 //
-// base.html loads this file as a module, from 'self' and with the request's CSP nonce:
+// base.html loads this file as a module from 'self' (the policy allows no other scripts but one by hash):
 //
-//   <script type="module" nonce="…" src="{% static 'js/portal.mjs' %}"
+//   <script type="module" src="{% static 'js/portal.mjs' %}"
 //           data-govuk-frontend="{% static 'dist/govuk-frontend.min.js' %}"></script>
 //
 // GOV.UK Frontend's address comes from that data attribute, which Django's {% static %} has already

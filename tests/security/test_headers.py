@@ -1,5 +1,5 @@
 """Security headers and cookies on the wire, with the production settings: a public page, an export and the
-admin each carry a Content-Security-Policy with no 'unsafe-inline' (scripts run by nonce), frame-ancestors
+admin each carry a Content-Security-Policy with no 'unsafe-inline' (inline scripts only by hash), frame-ancestors
 'none', HSTS of at least a year, Referrer-Policy, X-Content-Type-Options, Cross-Origin-Opener-Policy and
 Permissions-Policy; the CSRF and session cookies are Secure, HttpOnly and SameSite.
 
