@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test serve install assets migrate data lint browser clean
+.PHONY: run test serve install lock assets migrate data lint browser clean
 
 run: install assets migrate data ## Install, build, migrate, load the data and serve on http://127.0.0.1:8000
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
@@ -13,6 +13,7 @@ run: install assets migrate data ## Install, build, migrate, load the data and s
 test: install assets browser ## Install everything and run every test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check --quiet .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
 
@@ -26,12 +27,14 @@ serve: install assets ## A production-like run: gunicorn, DEBUG off, collected s
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# Exactly the versions (and hashes) in requirements.lock; `make lock` regenerates it from pyproject.toml.
+$(VENV)/.installed: requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet '.[test]'
-	rm -rf build *.egg-info
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements.lock
 	touch $@
+
+lock: install ## Re-resolve requirements.lock from pyproject.toml's ranges (then commit both)
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --extra test --strip-extras -o requirements.lock pyproject.toml
 
 assets: static/dist/.built
 

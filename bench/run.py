@@ -122,7 +122,7 @@ def prepare(engine: str, scale: float) -> None:
     setup_django(engine, scale)
     from django.core.management import call_command
 
-    from portal.synthetic import Plan, synthetic_counts
+    from bench.synthetic import Plan, synthetic_counts
 
     call_command("migrate", interactive=False, verbosity=0)
     call_command("load_portal_data", verbosity=0)

@@ -14,7 +14,10 @@ os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 import dj_database_url
 
 from devolution_portal.settings.production import *  # noqa: F403
-from devolution_portal.settings.production import BASE_DIR, LOGGING
+from devolution_portal.settings.production import BASE_DIR, INSTALLED_APPS, LOGGING
+
+# generate_load_data lives in the bench app, installed here and in development, never in production.
+INSTALLED_APPS = [*INSTALLED_APPS, "bench"]
 
 BENCH_OUT = BASE_DIR / "bench" / "out"
 

@@ -3,7 +3,7 @@
 import django_filters
 from django_filters.fields import ModelChoiceField
 
-from portal.filters import PortalFilterSet
+from core.filters import PortalFilterSet
 
 from .models import IntegratedCareSystem, LocalAuthority, PlacePartnership
 

@@ -23,11 +23,11 @@ from boroughs.models import (
     LocalAuthority,
     PlacePartnership,
 )
+from core.dates import DatePrecision
+from core.filters import PortalFilterSet
 from pilots import selectors as pilot_selectors
 from pilots.filters import PilotFilter, PilotParticipantFilter, PilotUpdateFilter, TimelineEventFilter
 from pilots.models import Pilot, PilotParticipant, PilotUpdate, TimelineEvent
-from portal.dates import DatePrecision
-from portal.filters import PortalFilterSet
 from sources import selectors as source_selectors
 from sources.filters import KeyFigureFilter, SourceFilter
 from sources.models import KeyFigure, Source

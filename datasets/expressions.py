@@ -8,7 +8,7 @@ from django.contrib.postgres.aggregates import StringAgg
 from django.db import connection, models
 from django.db.models import F, OuterRef, QuerySet, Subquery
 
-from portal.models import PublicationStatus
+from core.models import PublicationStatus
 
 SEPARATOR = ";"
 

@@ -22,7 +22,7 @@ from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import OrderBy
 from django.utils import timezone
 
-from portal.models import PublicationStatus
+from core.models import PublicationStatus
 
 from . import expressions
 from .definitions import Dataset

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from portal.middleware import cache_key
+from core.caching import cache_key
 
 from .definitions import DATASETS, Dataset
 from .expressions import history_model

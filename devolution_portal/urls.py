@@ -6,12 +6,12 @@ from django.urls import include, path
 
 urlpatterns = [
     path(settings.ADMIN_PATH, admin.site.urls),
-    path("", include("portal.urls")),
-    path("", include("boroughs.urls")),
-    path("", include("pilots.urls")),
-    path("", include("sources.urls")),
+    path("", include("portal.urls.site")),
+    path("", include("portal.urls.boroughs")),
+    path("", include("portal.urls.pilots")),
+    path("", include("portal.urls.sources")),
     path("", include("datasets.urls")),
 ]
 
-# The 500 page is rendered without context processors or a database (portal/views.py).
-handler500 = "portal.views.server_error"
+# The 500 page is rendered without context processors or a database (portal/views/site.py).
+handler500 = "portal.views.site.server_error"

@@ -6,7 +6,7 @@ Two roles, each a group created by a migration (``officers/migrations/0002_group
   change everything and publish anything.
 - **Borough officers** hold a small set of model permissions, and an :class:`OfficerProfile`
   attaches them to one or more local authorities; every admin route is scoped to those
-  authorities (see ``officers/admin_scoping.py``).
+  authorities (see ``officers/admin/base.py``).
 """
 
 from concurrency.fields import IntegerVersionField

@@ -13,8 +13,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from boroughs.models import LocalAuthority
+from core.models import PublicationStatus, Publishable
 from pilots.models import PilotUpdate
-from portal.models import PublicationStatus, Publishable
 from sources.models import KeyFigure, Source
 
 from .models import OFFICERS_GROUP, OfficerProfile

@@ -5,7 +5,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from boroughs.filters import IcsCodeFilter
 from boroughs.models import LocalAuthority
-from portal.filters import PortalFilterSet, YearFilter
+from core.filters import PortalFilterSet, YearFilter
 
 from .models import Pilot, PilotParticipant, PilotUpdate, TimelineEvent
 

@@ -6,8 +6,8 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from boroughs.models import LocalAuthority
-from portal.dates import DatePrecision, format_partial_date, partial_date_constraint, validate_partial_date
-from portal.models import Publishable
+from core.dates import DatePrecision, format_partial_date, partial_date_constraint, validate_partial_date
+from core.models import Publishable
 from sources.models import Source
 
 

@@ -7,7 +7,7 @@ import heapq
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
 
-from portal.models import PublicationStatus
+from core.models import PublicationStatus
 from sources.models import Source
 
 from .models import Pilot, PilotParticipant, PilotUpdate, TimelineEvent

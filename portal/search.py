@@ -19,8 +19,8 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 
 from boroughs.models import IntegratedCareSystem, LocalAuthority, PlacePartnership
+from core.models import PublicationStatus
 from pilots.models import Pilot, PilotUpdate
-from portal.models import PublicationStatus
 from sources.models import Source
 
 MAX_QUERY_LENGTH = 200
@@ -153,8 +153,9 @@ COUNT_CAP = 1000
 
 
 def search_vector(weighted_fields: dict[str, tuple[str, ...]]):
-    """The weighted full-text vector of a kind's fields (PostgreSQL). The GIN indexes of the search
-    (``search_index``) are built from this same expression, so the planner can use them."""
+    """The weighted full-text vector of a kind's fields (PostgreSQL). The GIN indexes that the pilots and
+    sources migrations create spell out this same expression in SQL, so the planner can use them
+    (tests/portal/test_search.py checks that it does)."""
     from django.contrib.postgres.search import SearchVector
 
     return reduce(
@@ -165,29 +166,6 @@ def search_vector(weighted_fields: dict[str, tuple[str, ...]]):
             for name in names
         ),
     )
-
-
-def search_index(key: str):
-    """The GIN index (PostgreSQL only) over the search vector of the kind called ``key``; the pilots,
-    pilot updates and sources migrations add it with ``add_search_index``."""
-    from django.contrib.postgres.indexes import GinIndex
-
-    kind = next(kind for kind, _ in KINDS if kind.key == key)
-    return GinIndex(search_vector(kind.weighted_fields), name=f"search_{key}_gin")
-
-
-def add_search_index(app_label: str, model_name: str, key: str):
-    """A RunPython operation pair that adds (and removes) a kind's GIN index on PostgreSQL only."""
-
-    def forwards(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.add_index(apps.get_model(app_label, model_name), search_index(key))
-
-    def backwards(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.remove_index(apps.get_model(app_label, model_name), search_index(key))
-
-    return forwards, backwards
 
 
 def _search_postgresql(kind: SearchKind, queryset: QuerySet, query: str) -> tuple[QuerySet, QuerySet]:

@@ -19,8 +19,8 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from boroughs.models import IntegratedCareSystem, LocalAuthority, PlacePartnership
+from core.models import PublicationStatus, Publishable
 from pilots.models import Pilot, PilotParticipant, PilotUpdate, TimelineEvent
-from portal.models import PublicationStatus, Publishable
 from sources.models import KeyFigure, Source
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"

@@ -2,7 +2,7 @@
 
 import django_filters
 
-from portal.filters import PortalFilterSet, YearFilter
+from core.filters import PortalFilterSet, YearFilter
 
 from .models import KeyFigure, Source
 

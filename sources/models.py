@@ -5,8 +5,8 @@ from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from portal.dates import DatePrecision, format_partial_date, partial_date_constraint, validate_partial_date
-from portal.models import Publishable, web_url_constraint, web_url_validator
+from core.dates import DatePrecision, format_partial_date, partial_date_constraint, validate_partial_date
+from core.models import Publishable, web_url_constraint, web_url_validator
 
 
 class Source(Publishable):

@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from portal.models import PublicationStatus
+from core.models import PublicationStatus
 
 from .models import KeyFigure, Source
 

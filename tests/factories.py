@@ -7,8 +7,8 @@ import factory
 from django.contrib.auth import get_user_model
 
 from boroughs.models import IntegratedCareSystem, LocalAuthority, PlacePartnership
+from core.models import PublicationStatus
 from pilots.models import Pilot, PilotParticipant, PilotUpdate, TimelineEvent
-from portal.models import PublicationStatus
 from sources.models import KeyFigure, Source
 
 

@@ -51,23 +51,25 @@ INSTALLED_APPS = [
     "concurrency",
     "axes",
     "csp",
-    "portal",
+    # The project's apps, bottom layer first (pyproject.toml's import contract holds this order).
+    "core",
     "sources",
     "boroughs",
     "pilots",
     "datasets",
     "officers",
+    "portal",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Permissions-Policy on every response, static files included (PERMISSIONS_POLICY below).
-    "devolution_portal.middleware.PermissionsPolicyMiddleware",
+    "core.http.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # ETag and 304s, Cache-Control, then whole public pages from the cache (portal/middleware.py).
+    # ETag and 304s, Cache-Control, then whole public pages from the cache (core/caching.py).
     "django.middleware.http.ConditionalGetMiddleware",
-    "portal.middleware.PublicCacheMiddleware",
-    "portal.middleware.PageCacheMiddleware",
+    "core.caching.PublicCacheMiddleware",
+    "core.caching.PageCacheMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -38,4 +38,4 @@ CSRF_COOKIE_SAMESITE = "Lax"
 
 # The other headers, all from base: Content-Security-Policy (django-csp; the one inline script by its
 # hash; frame-ancestors 'none'), Referrer-Policy, X-Content-Type-Options, Cross-Origin-Opener-Policy,
-# X-Frame-Options, and Permissions-Policy (devolution_portal/middleware.py).
+# X-Frame-Options, and Permissions-Policy (core/http.py).

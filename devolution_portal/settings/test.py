@@ -8,6 +8,9 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 
 from .base import *  # noqa: F403
 
+# The bench app (synthetic load data) is tested too; production settings never install it.
+INSTALLED_APPS = [*INSTALLED_APPS, "bench"]  # noqa: F405
+
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # Tests roll back each test's data but not the cache: stored pages are tested on their own

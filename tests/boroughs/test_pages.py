@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from boroughs.models import LocalAuthority
+from core.models import PublicationStatus
 from pilots.models import Pilot
-from portal.models import PublicationStatus
 from tests.factories import PilotFactory, PilotParticipantFactory, PilotUpdateFactory, grow_data
 from tests.html import main, main_of, text, title
 

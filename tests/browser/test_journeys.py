@@ -19,9 +19,9 @@ from django.urls import reverse
 from playwright.sync_api import Browser, Page, expect
 
 from boroughs.models import LocalAuthority
+from core.models import PublicationStatus
 from officers.services import create_officer
 from pilots.models import Pilot, PilotParticipant, PilotUpdate
-from portal.models import PublicationStatus
 from sources.models import Source
 from tests.browser.conftest import new_context, record_csp_violations
 from tests.browser.reporting import report

@@ -7,9 +7,9 @@ import pytest
 from django.apps import apps
 from django.utils import timezone
 
+from core.models import PublicationStatus
 from datasets.definitions import DATASETS
 from pilots.models import Pilot
-from portal.models import PublicationStatus
 from tests.factories import PilotFactory, PilotParticipantFactory, PilotUpdateFactory, SourceFactory
 
 from .helpers import csv_text, read_csv, read_json_pages

@@ -9,9 +9,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from core.models import PublicationStatus
 from datasets import writers
 from datasets.definitions import DATASETS
-from portal.models import PublicationStatus
 from tests.factories import KeyFigureFactory, PilotFactory, PilotUpdateFactory, SourceFactory, grow_data
 
 from .helpers import csv_text, read_csv

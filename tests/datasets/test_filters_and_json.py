@@ -58,11 +58,11 @@ def list_rows(dataset, query: str) -> list[tuple]:
         filterset = dataset.filterset(QueryDict(query), queryset=queryset)
         assert filterset.is_valid(), filterset.errors
         queryset = filterset.qs
-    if dataset.name == "boroughs":  # boroughs.views.authority_list
+    if dataset.name == "boroughs":  # portal.views.boroughs.authority_list
         queryset = queryset.order_by(*queryset.query.order_by, "name")
-    elif dataset.name == "sources":  # sources.views.source_list
+    elif dataset.name == "sources":  # portal.views.sources.source_list
         queryset = queryset.order_by("-published_on", "title", "pk")
-    elif dataset.name == "pilot-updates":  # pilots.views.timeline
+    elif dataset.name == "pilot-updates":  # portal.views.pilots.timeline
         ids = [pk for _kind, pk, *_ in pilot_selectors.timeline_entry_keys(None, queryset)]
         found = {update.pk: update for update in PilotUpdate.objects.filter(pk__in=ids).select_related("pilot")}
         return [(found[pk].pilot.slug, found[pk].slug) for pk in ids]

@@ -6,8 +6,8 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 
 from boroughs.models import LocalAuthority
+from core.models import PublicationStatus
 from pilots.models import Pilot, PilotUpdate
-from portal.models import PublicationStatus
 from tests.factories import PilotUpdateFactory
 
 from .conftest import change_form_data, client_for, snapshot

@@ -7,9 +7,9 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from boroughs.models import IntegratedCareSystem, LocalAuthority, PlacePartnership
+from core.models import PublicationStatus
 from officers.models import OfficerProfile
 from pilots.models import Pilot, PilotUpdate
-from portal.models import PublicationStatus
 from sources.models import KeyFigure
 from tests.factories import PilotUpdateFactory, SourceFactory, TimelineEventFactory
 

@@ -7,9 +7,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from boroughs.models import LocalAuthority
+from core.models import PublicationStatus
 from officers.services import can_publish, publish, withdraw
 from pilots.models import Pilot, PilotUpdate
-from portal.models import PublicationStatus
 from tests.factories import PilotFactory, PilotParticipantFactory, PilotUpdateFactory, SourceFactory
 
 from .conftest import change_form_data, client_for

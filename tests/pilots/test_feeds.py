@@ -10,8 +10,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from core.models import PublicationStatus
 from pilots.models import Pilot, PilotUpdate
-from portal.models import PublicationStatus
 from tests.factories import PilotFactory, PilotParticipantFactory, PilotUpdateFactory, grow_data
 
 pytestmark = pytest.mark.django_db

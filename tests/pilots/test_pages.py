@@ -10,9 +10,9 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
+from core.models import PublicationStatus
 from pilots.models import Pilot, PilotUpdate
-from pilots.views import pilot_page_context
-from portal.models import PublicationStatus
+from portal.views.pilots import pilot_page_context
 from tests.factories import PilotFactory, PilotParticipantFactory, PilotUpdateFactory, SourceFactory, grow_data
 
 from .conftest import parse_html
@@ -540,9 +540,9 @@ def test_bad_pilot_list_page_numbers_are_a_404(page, number):
 
 
 def test_past_the_count_cap_the_timeline_says_more_than_and_pages_with_next(page, monkeypatch):
-    import pilots.views
+    import portal.views.pilots
 
-    monkeypatch.setattr(pilots.views, "TIMELINE_COUNT_CAP", 20)
+    monkeypatch.setattr(portal.views.pilots, "TIMELINE_COUNT_CAP", 20)
     grow_data(times=2)
     first = page("/timeline/")
     assert first.find("h2", id="results-count").words.startswith("More than 20 entries")

@@ -78,7 +78,7 @@ def test_errors_and_bad_requests_are_not_cached_publicly(client):
 def test_a_view_that_sets_its_own_cache_control_keeps_it(rf):
     from django.http import HttpResponse
 
-    from portal.middleware import PublicCacheMiddleware
+    from core.caching import PublicCacheMiddleware
 
     def view(request):
         response = HttpResponse("hello")

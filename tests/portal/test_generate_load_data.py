@@ -6,10 +6,10 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from bench.synthetic import Plan
 from boroughs.models import IntegratedCareSystem, LocalAuthority, PlacePartnership
+from core.models import PublicationStatus
 from pilots.models import Pilot, PilotParticipant, PilotUpdate, TimelineEvent
-from portal.models import PublicationStatus
-from portal.synthetic import Plan
 from sources.models import KeyFigure, Source
 
 pytestmark = pytest.mark.django_db

@@ -5,9 +5,9 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from bench.synthetic import Plan, generate_synthetic_data, silent_progress
 from datasets.views import _keep_if_small
 from pilots.models import Pilot
-from portal.synthetic import Plan, generate_synthetic_data, silent_progress
 
 pytestmark = pytest.mark.django_db
 

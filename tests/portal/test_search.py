@@ -5,8 +5,8 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
+from core.models import PublicationStatus
 from pilots.models import Pilot, PilotUpdate
-from portal.models import PublicationStatus
 from portal.search import MAX_QUERY_LENGTH, RESULTS_PER_GROUP, search
 from sources.models import Source
 from tests.factories import PilotFactory, PilotUpdateFactory, SourceFactory
@@ -169,3 +169,31 @@ def test_every_published_record_kind_can_be_reached(client):
             assert f'href="{item.get_absolute_url()}"' in content
     assert Pilot.objects.published().exists() and PilotUpdate.objects.published().exists()
     assert Source.objects.published().exists()
+
+
+@pytest.mark.parametrize(
+    ("key", "index"),
+    [("pilots", "search_pilots_gin"), ("updates", "search_updates_gin"), ("sources", "search_sources_gin")],
+)
+def test_search_is_served_by_the_index_the_migrations_create(key, index):
+    """PostgreSQL: the migrations spell out each GIN index's SQL; if the search's vector drifted from
+    it, PostgreSQL would read every row and the plan would not name the index. SQLite has no GIN
+    indexes, and the migrations add none there."""
+    from django.contrib.postgres.search import SearchQuery
+
+    from portal.search import KINDS, search_vector
+
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND name = %s", [index])
+            assert cursor.fetchone() is None
+        return
+    kind, queryset = next((kind, queryset) for kind, queryset in KINDS if kind.key == key)
+    matches = (
+        queryset()
+        .model.objects.annotate(search=search_vector(kind.weighted_fields))
+        .filter(search=SearchQuery("hackney", search_type="websearch", config="english"))
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    assert index in matches.explain()

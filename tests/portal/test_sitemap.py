@@ -8,8 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from boroughs.models import IntegratedCareSystem, LocalAuthority, PlacePartnership
+from core.models import PublicationStatus
 from pilots.models import Pilot
-from portal.models import PublicationStatus
 from portal.sitemaps import STATIC_PAGES
 from sources.models import Source
 from tests.factories import PilotFactory, SourceFactory, grow_data

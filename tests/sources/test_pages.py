@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from core.models import PublicationStatus
 from pilots.models import Pilot
-from portal.models import PublicationStatus
 from sources.models import Source
 from tests.factories import (
     KeyFigureFactory,

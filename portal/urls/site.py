@@ -3,8 +3,8 @@
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
-from . import views
-from .sitemaps import SITEMAPS
+from portal.sitemaps import SITEMAPS
+from portal.views import site as views
 
 app_name = "portal"
 urlpatterns = [

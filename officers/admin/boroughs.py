@@ -3,9 +3,8 @@ partnerships, and only the descriptive fields: codes and names are facts an edit
 
 from django.contrib import admin
 
-from officers.admin_scoping import PortalModelAdmin
-
-from .models import IntegratedCareSystem, LocalAuthority, PlacePartnership
+from boroughs.models import IntegratedCareSystem, LocalAuthority, PlacePartnership
+from officers.admin.base import PortalModelAdmin
 
 SOURCES_HELP = (
     "Every statement in the description must come from one of these. Start typing a title to find a source; "

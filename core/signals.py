@@ -3,7 +3,7 @@
 from django.apps import apps
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from portal.middleware import invalidate_cached_pages
+from core.caching import invalidate_cached_pages
 
 CONTENT_APPS = ("sources", "boroughs", "pilots")
 

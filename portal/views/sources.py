@@ -6,14 +6,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
+from core.filters import error_summary, filter_fields, year_options
+from core.history import last_updated
+from core.models import PublicationStatus
 from datasets.links import download_links
 from pilots.models import PilotUpdate
-from portal.filters import error_summary, filter_fields, year_options
-from portal.history import last_updated
-from portal.models import PublicationStatus
-
-from . import selectors
-from .filters import SourceFilter
+from sources import selectors
+from sources.filters import SourceFilter
 
 SOURCES_PER_PAGE = 25
 

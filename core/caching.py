@@ -10,7 +10,7 @@
 
 ``PageCacheMiddleware`` (inside both) keeps whole public pages in Django's cache (Redis when
 ``REDIS_URL`` is set, so every app server shares it) for visitors without a session. Any change to a
-record bumps a generation number (``portal.signals``), so no page outlives the data it shows.
+record bumps a generation number (``core.signals``), so no page outlives the data it shows.
 Pages carry no per-request nonce (the one inline script is allowed by its hash), so a stored page is
 valid for everyone. CSV exports keep their bytes the same way (``datasets.views``), as long as they
 are small and finished normally.

@@ -6,9 +6,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import password_validators_help_text_html, validate_password
 from django.core.exceptions import ValidationError
 
-from .admin_scoping import PortalAdminForm, PortalModelAdmin, object_link
-from .models import OfficerProfile
-from .services import create_officer
+from officers.admin.base import PortalAdminForm, PortalModelAdmin, object_link
+from officers.models import OfficerProfile
+from officers.services import create_officer
 
 admin.site.site_header = "London Health Devolution Portal admin"
 admin.site.site_title = "London Health Devolution Portal admin"

@@ -11,15 +11,14 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from boroughs.models import LocalAuthority
+from core.filters import FIRST_YEAR, LAST_YEAR, error_summary, filter_fields, year_options
+from core.history import last_updated
+from core.models import PublicationStatus
 from datasets.links import download_links
-from portal.filters import FIRST_YEAR, LAST_YEAR, error_summary, filter_fields, year_options
-from portal.history import last_updated
+from pilots import selectors
+from pilots.filters import PilotFilter, PilotUpdateFilter, TimelineEventFilter
+from pilots.models import Pilot, PilotUpdate, TimelineEvent
 from portal.london_map import build_london_map
-from portal.models import PublicationStatus
-
-from . import selectors
-from .filters import PilotFilter, PilotUpdateFilter, TimelineEventFilter
-from .models import Pilot, PilotUpdate, TimelineEvent
 
 TIMELINE_PAGE_SIZE = 30
 # The timeline counts its entries up to this many; beyond, it says "more than 10,000 entries" and

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import views
+from portal.views import boroughs as views
 
 app_name = "boroughs"
 urlpatterns = [

@@ -13,18 +13,17 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
+from boroughs import selectors
+from boroughs.filters import LocalAuthorityFilter
+from boroughs.models import IntegratedCareSystem, LocalAuthority, PlacePartnership
+from core.filters import error_summary, filter_fields
+from core.history import last_updated
+from core.models import PublicationStatus
 from datasets.links import download_links
 from pilots.models import Pilot, PilotParticipant, PilotUpdate
 from pilots.selectors import participants_prefetch
-from portal.filters import error_summary, filter_fields
-from portal.history import last_updated
 from portal.london_map import build_london_map
-from portal.models import PublicationStatus
 from sources.models import Source
-
-from . import selectors
-from .filters import LocalAuthorityFilter
-from .models import IntegratedCareSystem, LocalAuthority, PlacePartnership
 
 # How many of a borough's pilot updates its page lists; the timeline has the rest.
 BOROUGH_UPDATE_LIMIT = 20

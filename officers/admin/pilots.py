@@ -10,10 +10,9 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from officers.admin_scoping import PortalInlineMixin, PortalModelAdmin
-from portal.models import PublicationStatus
-
-from .models import Pilot, PilotParticipant, PilotUpdate, TimelineEvent
+from core.models import PublicationStatus
+from officers.admin.base import PortalInlineMixin, PortalModelAdmin
+from pilots.models import Pilot, PilotParticipant, PilotUpdate, TimelineEvent
 
 DATE_HELP = "Leave empty if the source gives no date. Never guess."
 PRECISION_HELP = "How much of the date the source gives: the day, only the month, or only the year."

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from portal.views import sources as views
 
 app_name = "sources"
 urlpatterns = [

@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from . import feeds, views
+from portal import feeds
+from portal.views import pilots as views
 
 app_name = "pilots"
 urlpatterns = [

@@ -3,10 +3,9 @@ cite any source, and add a new one; an officer may change or publish only the so
 
 from django.contrib import admin
 
-from officers.admin_scoping import PortalModelAdmin
+from officers.admin.base import PortalModelAdmin
 from officers.scoping import added_by
-
-from .models import KeyFigure, Source
+from sources.models import KeyFigure, Source
 
 STATUS_HELP = (
     "Draft: only admin users see it. Published: shown on the public site, feeds and downloads. "

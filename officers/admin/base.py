@@ -34,10 +34,9 @@ from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.utils import get_m2m_reverse_field_name
 
-from portal.models import PublicationStatus, Publishable
-
-from .scoping import in_scope, is_editor, scope_queryset
-from .services import STATUS_CHANGE_MESSAGE, can_publish, check_publishable, mark_published, publish, withdraw
+from core.models import PublicationStatus, Publishable
+from officers.scoping import in_scope, is_editor, scope_queryset
+from officers.services import STATUS_CHANGE_MESSAGE, can_publish, check_publishable, mark_published, publish, withdraw
 
 STALE_MESSAGE = (
     "Someone else saved this record after you opened it, so your changes have NOT been saved and nothing "

@@ -15,9 +15,8 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import format_html, format_html_join
 
 from boroughs.models import LocalAuthority
-
-from . import selectors
-from .models import Pilot, PilotUpdate
+from pilots import selectors
+from pilots.models import Pilot, PilotUpdate
 
 FEED_LENGTH = 50
 PORTAL_NAME = getattr(settings, "PORTAL_NAME", "London Health Devolution Portal")

@@ -34,10 +34,10 @@ from django.db import models, reset_queries, transaction
 from django.utils import timezone
 
 from boroughs.models import LocalAuthority
+from core.caching import invalidate_cached_pages
+from core.dates import DatePrecision
+from core.models import PublicationStatus
 from pilots.models import Pilot, PilotParticipant, PilotUpdate, TimelineEvent
-from portal.dates import DatePrecision
-from portal.middleware import invalidate_cached_pages
-from portal.models import PublicationStatus
 from sources.models import KeyFigure, Source
 
 SLUG_PREFIX = "synthetic-"

@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from portal.synthetic import (
+from bench.synthetic import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_SEED,
     PER_SCALE,
