@@ -5,7 +5,7 @@ from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from boroughs.models import LocalAuthority
+from boroughs.models import IntegratedCareSystem, LocalAuthority
 from core.dates import DatePrecision, format_partial_date, partial_date_constraint, validate_partial_date
 from core.models import Publishable
 from sources.models import Source
@@ -35,6 +35,22 @@ class Pilot(Publishable):
         db_index=True,
         help_text="The latest status a source supports. Record each change as a pilot update too.",
     )
+    status_as_of = models.DateField(
+        null=True, blank=True, help_text="The date of the latest evidence for the status, as precise as its source."
+    )
+    status_as_of_precision = models.CharField(max_length=5, choices=DatePrecision.choices, blank=True)
+    status_source = models.ForeignKey(
+        Source,
+        verbose_name="status source",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="pilot_statuses",
+        help_text="The source whose word the status rests on.",
+    )
+    status_evidence = models.TextField(
+        blank=True, help_text="In your own words: what that source says about where the pilot stands."
+    )
     announced_on = models.DateField(null=True, blank=True, db_index=True)
     announced_on_precision = models.CharField(max_length=5, choices=DatePrecision.choices, blank=True)
     summary = models.TextField(help_text="Two or three plain sentences, in your own words.")
@@ -49,7 +65,10 @@ class Pilot(Publishable):
 
     class Meta:
         ordering = ["title"]
-        constraints = [partial_date_constraint("announced_on", "pilot")]
+        constraints = [
+            partial_date_constraint("announced_on", "pilot"),
+            partial_date_constraint("status_as_of", "pilot"),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -59,10 +78,15 @@ class Pilot(Publishable):
 
     def clean(self) -> None:
         validate_partial_date(self.announced_on, self.announced_on_precision, "announced_on")
+        validate_partial_date(self.status_as_of, self.status_as_of_precision, "status_as_of")
 
     @property
     def announced_on_display(self) -> str:
         return format_partial_date(self.announced_on, self.announced_on_precision)
+
+    @property
+    def status_as_of_display(self) -> str:
+        return format_partial_date(self.status_as_of, self.status_as_of_precision)
 
     @property
     def aims_list(self) -> list[str]:
@@ -136,17 +160,33 @@ class PilotUpdate(Publishable):
 
 
 class TimelineEvent(Publishable):
-    """A London-wide milestone, e.g. the December 2015 agreement or the ICBs of July 2022."""
+    """A development that concerns London or several areas (the December 2015 agreement, the 2017
+    memorandum, the ICBs of July 2022), recorded once and linked to every pilot, authority and ICS it
+    concerns: it shows on each of their pages, feeds and exports, never as a copy per pilot."""
 
     slug = models.SlugField(max_length=120, unique=True)
     title = models.CharField(max_length=200)
     happened_on = models.DateField(db_index=True)
     happened_on_precision = models.CharField(max_length=5, choices=DatePrecision.choices)
     description = models.TextField(help_text="In your own words.")
+    note = models.TextField(
+        blank=True,
+        help_text="Where sources disagree (a date, who signed): say so, naming both. Shown beside the event.",
+    )
+    london_wide = models.BooleanField(
+        "London-wide", default=False, db_index=True, help_text="It concerns every borough (shown on every borough page)."
+    )
+    pilots = models.ManyToManyField(Pilot, blank=True, related_name="timeline_events")
+    authorities = models.ManyToManyField(
+        LocalAuthority, blank=True, related_name="timeline_events", verbose_name="authorities"
+    )
+    integrated_care_systems = models.ManyToManyField(
+        IntegratedCareSystem, blank=True, related_name="timeline_events", verbose_name="integrated care systems"
+    )
     sources = models.ManyToManyField(Source, related_name="timeline_events")
 
     version = IntegerVersionField()
-    history = HistoricalRecords(m2m_fields=["sources"])
+    history = HistoricalRecords(m2m_fields=["sources", "pilots", "authorities", "integrated_care_systems"])
 
     class Meta:
         ordering = ["happened_on", "title"]

@@ -31,6 +31,7 @@ class SourceFactory(factory.django.DjangoModelFactory):
     kind = Source.Kind.REPORT
     published_on = datetime.date(2020, 1, 1)
     published_on_precision = "year"
+    url = factory.Sequence(lambda n: f"https://example.org/sources/{n}")
     publication_status = PublicationStatus.PUBLISHED
 
 
