@@ -174,7 +174,10 @@ class TimelineEvent(Publishable):
         help_text="Where sources disagree (a date, who signed): say so, naming both. Shown beside the event.",
     )
     london_wide = models.BooleanField(
-        "London-wide", default=False, db_index=True, help_text="It concerns every borough (shown on every borough page)."
+        "London-wide",
+        default=False,
+        db_index=True,
+        help_text="It concerns every borough (shown on every borough page).",
     )
     pilots = models.ManyToManyField(Pilot, blank=True, related_name="timeline_events")
     authorities = models.ManyToManyField(

@@ -79,7 +79,7 @@ class Source(Publishable):
     def clean(self) -> None:
         validate_partial_date(self.published_on, self.published_on_precision, "published_on")
         if self.publication_status == PublicationStatus.PUBLISHED and not self.url:
-            raise ValidationError({"url": "Enter the web address before publishing: every public source can be opened."})
+            raise ValidationError({"url": "Enter the web address before publishing: anyone must be able to open it."})
 
     @property
     def published_on_display(self) -> str:

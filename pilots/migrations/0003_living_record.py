@@ -7,170 +7,286 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('boroughs', '0001_initial'),
-        ('pilots', '0002_update_newest_and_search_indexes'),
-        ('sources', '0003_living_record'),
+        ("boroughs", "0001_initial"),
+        ("pilots", "0002_update_newest_and_search_indexes"),
+        ("sources", "0003_living_record"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HistoricalTimelineEvent_authorities',
+            name="HistoricalTimelineEvent_authorities",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
             ],
             options={
-                'verbose_name': 'HistoricalTimelineEvent_authorities',
+                "verbose_name": "HistoricalTimelineEvent_authorities",
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalTimelineEvent_integrated_care_systems',
+            name="HistoricalTimelineEvent_integrated_care_systems",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
             ],
             options={
-                'verbose_name': 'HistoricalTimelineEvent_integrated_care_systems',
+                "verbose_name": "HistoricalTimelineEvent_integrated_care_systems",
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalTimelineEvent_pilots',
+            name="HistoricalTimelineEvent_pilots",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
             ],
             options={
-                'verbose_name': 'HistoricalTimelineEvent_pilots',
+                "verbose_name": "HistoricalTimelineEvent_pilots",
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.AddField(
-            model_name='historicalpilot',
-            name='status_as_of',
-            field=models.DateField(blank=True, help_text='The date of the latest evidence for the status, as precise as its source.', null=True),
+            model_name="historicalpilot",
+            name="status_as_of",
+            field=models.DateField(
+                blank=True,
+                help_text="The date of the latest evidence for the status, as precise as its source.",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalpilot',
-            name='status_as_of_precision',
-            field=models.CharField(blank=True, choices=[('day', 'Day'), ('month', 'Month'), ('year', 'Year')], max_length=5),
+            model_name="historicalpilot",
+            name="status_as_of_precision",
+            field=models.CharField(
+                blank=True, choices=[("day", "Day"), ("month", "Month"), ("year", "Year")], max_length=5
+            ),
         ),
         migrations.AddField(
-            model_name='historicalpilot',
-            name='status_evidence',
-            field=models.TextField(blank=True, help_text='In your own words: what that source says about where the pilot stands.'),
+            model_name="historicalpilot",
+            name="status_evidence",
+            field=models.TextField(
+                blank=True, help_text="In your own words: what that source says about where the pilot stands."
+            ),
         ),
         migrations.AddField(
-            model_name='historicalpilot',
-            name='status_source',
-            field=models.ForeignKey(blank=True, db_constraint=False, help_text='The source whose word the status rests on.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='sources.source', verbose_name='status source'),
+            model_name="historicalpilot",
+            name="status_source",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                help_text="The source whose word the status rests on.",
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="sources.source",
+                verbose_name="status source",
+            ),
         ),
         migrations.AddField(
-            model_name='historicaltimelineevent',
-            name='london_wide',
-            field=models.BooleanField(db_index=True, default=False, help_text='It concerns every borough (shown on every borough page).', verbose_name='London-wide'),
+            model_name="historicaltimelineevent",
+            name="london_wide",
+            field=models.BooleanField(
+                db_index=True,
+                default=False,
+                help_text="It concerns every borough (shown on every borough page).",
+                verbose_name="London-wide",
+            ),
         ),
         migrations.AddField(
-            model_name='historicaltimelineevent',
-            name='note',
-            field=models.TextField(blank=True, help_text='Where sources disagree (a date, who signed): say so, naming both. Shown beside the event.'),
+            model_name="historicaltimelineevent",
+            name="note",
+            field=models.TextField(
+                blank=True,
+                help_text="Where sources disagree (a date, who signed): say so, naming both. Shown beside the event.",
+            ),
         ),
         migrations.AddField(
-            model_name='pilot',
-            name='status_as_of',
-            field=models.DateField(blank=True, help_text='The date of the latest evidence for the status, as precise as its source.', null=True),
+            model_name="pilot",
+            name="status_as_of",
+            field=models.DateField(
+                blank=True,
+                help_text="The date of the latest evidence for the status, as precise as its source.",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='pilot',
-            name='status_as_of_precision',
-            field=models.CharField(blank=True, choices=[('day', 'Day'), ('month', 'Month'), ('year', 'Year')], max_length=5),
+            model_name="pilot",
+            name="status_as_of_precision",
+            field=models.CharField(
+                blank=True, choices=[("day", "Day"), ("month", "Month"), ("year", "Year")], max_length=5
+            ),
         ),
         migrations.AddField(
-            model_name='pilot',
-            name='status_evidence',
-            field=models.TextField(blank=True, help_text='In your own words: what that source says about where the pilot stands.'),
+            model_name="pilot",
+            name="status_evidence",
+            field=models.TextField(
+                blank=True, help_text="In your own words: what that source says about where the pilot stands."
+            ),
         ),
         migrations.AddField(
-            model_name='pilot',
-            name='status_source',
-            field=models.ForeignKey(blank=True, help_text='The source whose word the status rests on.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='pilot_statuses', to='sources.source', verbose_name='status source'),
+            model_name="pilot",
+            name="status_source",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The source whose word the status rests on.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="pilot_statuses",
+                to="sources.source",
+                verbose_name="status source",
+            ),
         ),
         migrations.AddField(
-            model_name='timelineevent',
-            name='authorities',
-            field=models.ManyToManyField(blank=True, related_name='timeline_events', to='boroughs.localauthority', verbose_name='authorities'),
+            model_name="timelineevent",
+            name="authorities",
+            field=models.ManyToManyField(
+                blank=True, related_name="timeline_events", to="boroughs.localauthority", verbose_name="authorities"
+            ),
         ),
         migrations.AddField(
-            model_name='timelineevent',
-            name='integrated_care_systems',
-            field=models.ManyToManyField(blank=True, related_name='timeline_events', to='boroughs.integratedcaresystem', verbose_name='integrated care systems'),
+            model_name="timelineevent",
+            name="integrated_care_systems",
+            field=models.ManyToManyField(
+                blank=True,
+                related_name="timeline_events",
+                to="boroughs.integratedcaresystem",
+                verbose_name="integrated care systems",
+            ),
         ),
         migrations.AddField(
-            model_name='timelineevent',
-            name='london_wide',
-            field=models.BooleanField(db_index=True, default=False, help_text='It concerns every borough (shown on every borough page).', verbose_name='London-wide'),
+            model_name="timelineevent",
+            name="london_wide",
+            field=models.BooleanField(
+                db_index=True,
+                default=False,
+                help_text="It concerns every borough (shown on every borough page).",
+                verbose_name="London-wide",
+            ),
         ),
         migrations.AddField(
-            model_name='timelineevent',
-            name='note',
-            field=models.TextField(blank=True, help_text='Where sources disagree (a date, who signed): say so, naming both. Shown beside the event.'),
+            model_name="timelineevent",
+            name="note",
+            field=models.TextField(
+                blank=True,
+                help_text="Where sources disagree (a date, who signed): say so, naming both. Shown beside the event.",
+            ),
         ),
         migrations.AddField(
-            model_name='timelineevent',
-            name='pilots',
-            field=models.ManyToManyField(blank=True, related_name='timeline_events', to='pilots.pilot'),
+            model_name="timelineevent",
+            name="pilots",
+            field=models.ManyToManyField(blank=True, related_name="timeline_events", to="pilots.pilot"),
         ),
         migrations.AddConstraint(
-            model_name='pilot',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status_as_of__isnull', True), ('status_as_of_precision', '')), models.Q(('status_as_of__isnull', False), models.Q(('status_as_of_precision', ''), _negated=True)), _connector='OR'), name='pilot_status_as_of_has_precision'),
+            model_name="pilot",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status_as_of__isnull", True), ("status_as_of_precision", "")),
+                    models.Q(("status_as_of__isnull", False), models.Q(("status_as_of_precision", ""), _negated=True)),
+                    _connector="OR",
+                ),
+                name="pilot_status_as_of_has_precision",
+            ),
         ),
         migrations.AddField(
-            model_name='historicaltimelineevent_authorities',
-            name='history',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='pilots.historicaltimelineevent'),
+            model_name="historicaltimelineevent_authorities",
+            name="history",
+            field=models.ForeignKey(
+                db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to="pilots.historicaltimelineevent"
+            ),
         ),
         migrations.AddField(
-            model_name='historicaltimelineevent_authorities',
-            name='localauthority',
-            field=models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='boroughs.localauthority'),
+            model_name="historicaltimelineevent_authorities",
+            name="localauthority",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                db_tablespace="",
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="boroughs.localauthority",
+            ),
         ),
         migrations.AddField(
-            model_name='historicaltimelineevent_authorities',
-            name='timelineevent',
-            field=models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pilots.timelineevent'),
+            model_name="historicaltimelineevent_authorities",
+            name="timelineevent",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                db_tablespace="",
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="pilots.timelineevent",
+            ),
         ),
         migrations.AddField(
-            model_name='historicaltimelineevent_integrated_care_systems',
-            name='history',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='pilots.historicaltimelineevent'),
+            model_name="historicaltimelineevent_integrated_care_systems",
+            name="history",
+            field=models.ForeignKey(
+                db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to="pilots.historicaltimelineevent"
+            ),
         ),
         migrations.AddField(
-            model_name='historicaltimelineevent_integrated_care_systems',
-            name='integratedcaresystem',
-            field=models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='boroughs.integratedcaresystem'),
+            model_name="historicaltimelineevent_integrated_care_systems",
+            name="integratedcaresystem",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                db_tablespace="",
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="boroughs.integratedcaresystem",
+            ),
         ),
         migrations.AddField(
-            model_name='historicaltimelineevent_integrated_care_systems',
-            name='timelineevent',
-            field=models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pilots.timelineevent'),
+            model_name="historicaltimelineevent_integrated_care_systems",
+            name="timelineevent",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                db_tablespace="",
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="pilots.timelineevent",
+            ),
         ),
         migrations.AddField(
-            model_name='historicaltimelineevent_pilots',
-            name='history',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='pilots.historicaltimelineevent'),
+            model_name="historicaltimelineevent_pilots",
+            name="history",
+            field=models.ForeignKey(
+                db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to="pilots.historicaltimelineevent"
+            ),
         ),
         migrations.AddField(
-            model_name='historicaltimelineevent_pilots',
-            name='pilot',
-            field=models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pilots.pilot'),
+            model_name="historicaltimelineevent_pilots",
+            name="pilot",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                db_tablespace="",
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="pilots.pilot",
+            ),
         ),
         migrations.AddField(
-            model_name='historicaltimelineevent_pilots',
-            name='timelineevent',
-            field=models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pilots.timelineevent'),
+            model_name="historicaltimelineevent_pilots",
+            name="timelineevent",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                db_tablespace="",
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="pilots.timelineevent",
+            ),
         ),
     ]
