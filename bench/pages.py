@@ -33,7 +33,7 @@ class Page:
 
 def _first_slug(model: Any, prefix: str = "synthetic-") -> str:
     """The first synthetic record's slug, or the first published one when there is no synthetic data."""
-    published = model.objects.published().order_by("slug")
+    published = model.objects.public().order_by("slug")
     record = published.filter(slug__startswith=prefix).first() or published.first()
     if record is None:
         raise LookupError(f"no published {model._meta.verbose_name}")

@@ -7,6 +7,7 @@ from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from core.models import PublicQuerySet
 from sources.models import Source
 
 LOCAL_AUTHORITY_GSS = r"^E09[0-9]{6}$"
@@ -36,6 +37,9 @@ class IntegratedCareSystem(models.Model):
 
     version = IntegerVersionField()
     history = HistoricalRecords()
+
+    publication_paths = ()  # every area is public
+    objects = PublicQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -68,6 +72,9 @@ class PlacePartnership(models.Model):
 
     version = IntegerVersionField()
     history = HistoricalRecords()
+
+    publication_paths = ()  # every area is public
+    objects = PublicQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -105,6 +112,9 @@ class LocalAuthority(models.Model):
 
     version = IntegerVersionField()
     history = HistoricalRecords()
+
+    publication_paths = ()  # every area is public
+    objects = PublicQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

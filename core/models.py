@@ -11,9 +11,28 @@ class PublicationStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
-class PublishableQuerySet(models.QuerySet):
-    def published(self) -> "PublishableQuerySet":
-        return self.filter(publication_status=PublicationStatus.PUBLISHED)
+def public_rule(model: type[models.Model]) -> dict[str, str]:
+    """What makes a row of ``model`` public: each publication state it lists in ``publication_paths``
+    (its own, its parents') and the value that state must have. A model that lists none is public in full.
+
+    The one statement of the rule: ``public()`` applies it to today's tables, the point-in-time exports
+    to the history (``datasets.query``)."""
+    return dict.fromkeys(model.publication_paths, PublicationStatus.PUBLISHED)
+
+
+def public_condition(model: type[models.Model], via: str = "") -> models.Q:
+    """``public_rule`` as a condition; ``via`` reaches the model through a relation
+    (``public_condition(Source, via="source")`` on a table of links to sources)."""
+    prefix = f"{via}__" if via else ""
+    return models.Q(**{f"{prefix}{path}": value for path, value in public_rule(model).items()})
+
+
+class PublicQuerySet(models.QuerySet):
+    """The records of a model the public may see: pages, feeds, search, sitemaps and exports all start
+    from ``public()``."""
+
+    def public(self) -> "PublicQuerySet":
+        return self.filter(public_condition(self.model))
 
 
 class Publishable(models.Model):
@@ -38,7 +57,11 @@ class Publishable(models.Model):
         related_name="+",
     )
 
-    objects = PublishableQuerySet.as_manager()
+    # The publication states that must all be "published" for the public to see the record; a record
+    # shown only under a parent adds the parent's (``"pilot__publication_status"``).
+    publication_paths: tuple[str, ...] = ("publication_status",)
+
+    objects = PublicQuerySet.as_manager()
 
     class Meta:
         abstract = True

@@ -106,9 +106,6 @@ class Dataset:
     primary_key: tuple[str, ...]
     filterset: type[PortalFilterSet] | None = None
     foreign_keys: tuple[ForeignKey, ...] = ()
-    # ORM paths of publication states that must be "published" for a row to be public; the live
-    # selectors already apply them, the point-in-time export applies them to the history.
-    published_paths: tuple[str, ...] = ()
     html_list: str = ""  # the public HTML page listing the same rows, if any
     # Ordering added after the selector's and the FilterSet's, as the HTML list adds it (the primary
     # key always comes last, so that ties never shuffle between pages or between downloads).
@@ -296,7 +293,6 @@ PILOTS = Dataset(
     selector=pilot_selectors.published_pilots,
     filterset=PilotFilter,
     html_list="/pilots/",
-    published_paths=("publication_status",),
     columns=(
         Column("slug", STRING, "The pilot's identifier.", "hackney-health-and-social-care-integration", required=True),
         Column("title", STRING, "Title of the pilot.", "Hackney: fully joining up health and social care"),
@@ -335,7 +331,6 @@ PILOT_PARTICIPANTS = Dataset(
     model=PilotParticipant,
     selector=pilot_selectors.published_participants,
     filterset=PilotParticipantFilter,
-    published_paths=("pilot__publication_status",),
     columns=(
         Column(
             "pilot_slug",
@@ -373,7 +368,6 @@ PILOT_UPDATES = Dataset(
     selector=_updates_in_timeline_order,
     filterset=PilotUpdateFilter,
     html_list="/timeline/",
-    published_paths=("publication_status", "pilot__publication_status"),
     columns=(
         Column(
             "pilot_slug",
@@ -416,7 +410,6 @@ SOURCES = Dataset(
     selector=source_selectors.published_sources,
     filterset=SourceFilter,
     html_list="/sources/",
-    published_paths=("publication_status",),
     columns=(
         Column(
             "slug", STRING, "The source's stable identifier.", "2015-12-15-road-test-health-care-models", required=True
@@ -453,7 +446,6 @@ TIMELINE_EVENTS = Dataset(
     model=TimelineEvent,
     selector=pilot_selectors.published_timeline_events,
     filterset=TimelineEventFilter,
-    published_paths=("publication_status",),
     columns=(
         Column("slug", STRING, "The event's identifier.", "five-devolution-pilots-announced", required=True),
         Column("title", STRING, "What happened, in a line.", "Five devolution pilots announced"),
@@ -478,7 +470,6 @@ KEY_FIGURES = Dataset(
     model=KeyFigure,
     selector=source_selectors.published_key_figures,
     filterset=KeyFigureFilter,
-    published_paths=("publication_status", "source__publication_status"),
     columns=(
         Column("slug", STRING, "The figure's identifier.", "nhs-deficit-2015-16-nine-months", required=True),
         Column("label", STRING, "What is counted, in plain English.", "NHS deficit"),

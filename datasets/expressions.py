@@ -8,7 +8,8 @@ from django.contrib.postgres.aggregates import StringAgg
 from django.db import connection, models
 from django.db.models import F, OuterRef, QuerySet, Subquery
 
-from core.models import PublicationStatus
+from core.models import public_condition, public_rule
+from sources.models import Source
 
 SEPARATOR = ";"
 
@@ -38,7 +39,7 @@ def source_slugs(model: type[models.Model]) -> Subquery:
     through = model.sources.through
     owner = _owner_field(through, model)
     rows = (
-        through.objects.filter(**{owner: OuterRef("pk"), "source__publication_status": PublicationStatus.PUBLISHED})
+        through.objects.filter(public_condition(Source, via="source"), **{owner: OuterRef("pk")})
         .order_by()
         .values(owner)
         .annotate(slugs=joined(F("source__slug")))
@@ -83,17 +84,24 @@ def value_at(model: type[models.Model], path: str, moment: datetime.datetime) ->
     return Subquery(versions)
 
 
+def public_at(queryset: QuerySet, model: type[models.Model], moment: datetime.datetime, via: str = "") -> QuerySet:
+    """The historical rows of ``queryset`` (of ``model``'s history, or of rows reaching it ``via`` a
+    relation) that were public at ``moment``: ``public_rule`` read from the history."""
+    history = queryset.model
+    for index, (path, value) in enumerate(public_rule(model).items()):
+        alias = f"_public{via}{index}"
+        full_path = f"{via}__{path}" if via else path
+        queryset = queryset.annotate(**{alias: value_at(history, full_path, moment)}).filter(**{alias: value})
+    return queryset
+
+
 def historical_source_slugs(model: type[models.Model], moment: datetime.datetime) -> Subquery:
     """The sources a historical row of ``model`` had (simple-history's m2m history), those published at
     ``moment``, as slugs joined with ';'."""
     m2m = apps.get_model(model._meta.app_label, f"Historical{model.__name__}_sources")
+    rows = public_at(m2m.objects.filter(history=OuterRef("history_id")), Source, moment, via="source")
     rows = (
-        m2m.objects.filter(history=OuterRef("history_id"))
-        .annotate(
-            _published=value_at(m2m, "source__publication_status", moment),
-            _slug=value_at(m2m, "source__slug", moment),
-        )
-        .filter(_published=PublicationStatus.PUBLISHED)
+        rows.annotate(_slug=value_at(m2m, "source__slug", moment))
         .order_by()
         .values("history")
         .annotate(slugs=joined(F("_slug")))

@@ -22,8 +22,6 @@ from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import OrderBy
 from django.utils import timezone
 
-from core.models import PublicationStatus
-
 from . import expressions
 from .definitions import Dataset
 
@@ -283,12 +281,7 @@ def build_export(dataset: Dataset, params, as_of: datetime.date | None = None) -
 
     else:
         moment = end_of_day(as_of)
-        queryset = expressions.latest_versions(dataset.model, moment)
-        for index, path in enumerate(dataset.published_paths):
-            alias = f"_published{index}"
-            queryset = queryset.annotate(**{alias: expressions.value_at(dataset.model, path, moment)}).filter(
-                **{alias: PublicationStatus.PUBLISHED}
-            )
+        queryset = expressions.public_at(expressions.latest_versions(dataset.model, moment), dataset.model, moment)
         queryset = _apply_filters(dataset, params, queryset, history=True)
         # The FilterSet's ordering (e.g. ?sort=) if any, else the selector's, as on the live list.
         ordering = queryset.query.order_by or dataset.selector().query.order_by or dataset.model._meta.ordering

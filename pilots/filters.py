@@ -24,7 +24,7 @@ class PilotSlugFilter(django_filters.ModelChoiceFilter):
     """``?pilot=north-central-london-estates``: a published pilot by its slug."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("queryset", Pilot.objects.published().order_by("title"))
+        kwargs.setdefault("queryset", Pilot.objects.public().order_by("title"))
         kwargs.setdefault("to_field_name", "slug")
         kwargs.setdefault("label", "Pilot")
         super().__init__(*args, **kwargs)

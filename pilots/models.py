@@ -7,7 +7,7 @@ from simple_history.models import HistoricalRecords
 
 from boroughs.models import IntegratedCareSystem, LocalAuthority
 from core.dates import DatePrecision, format_partial_date, partial_date_constraint, validate_partial_date
-from core.models import Publishable
+from core.models import PublicQuerySet, Publishable
 from sources.models import Source
 
 
@@ -102,6 +102,9 @@ class PilotParticipant(models.Model):
 
     history = HistoricalRecords()
 
+    publication_paths = ("pilot__publication_status",)  # public with its pilot
+    objects = PublicQuerySet.as_manager()
+
     class Meta:
         ordering = ["authority__name"]
         constraints = [models.UniqueConstraint(fields=["pilot", "authority"], name="pilot_participant_once")]
@@ -131,6 +134,8 @@ class PilotUpdate(Publishable):
 
     version = IntegerVersionField()
     history = HistoricalRecords(m2m_fields=["sources"])
+
+    publication_paths = ("publication_status", "pilot__publication_status")  # a published update of a published pilot
 
     class Meta:
         ordering = ["-happened_on", "-id"]

@@ -7,14 +7,14 @@ import heapq
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
 
-from core.models import PublicationStatus
+from core.models import public_condition
 from sources.models import Source
 
 from .models import Pilot, PilotParticipant, PilotUpdate, TimelineEvent
 
 
 def published_sources_prefetch(lookup: str = "sources") -> Prefetch:
-    return Prefetch(lookup, queryset=Source.objects.published().order_by("published_on", "title"))
+    return Prefetch(lookup, queryset=Source.objects.public().order_by("published_on", "title"))
 
 
 def participants_prefetch(lookup: str = "participants") -> Prefetch:
@@ -24,14 +24,13 @@ def participants_prefetch(lookup: str = "participants") -> Prefetch:
 
 
 def published_pilots() -> QuerySet[Pilot]:
-    return Pilot.objects.published().prefetch_related(participants_prefetch()).order_by("title", "id")
+    return Pilot.objects.public().prefetch_related(participants_prefetch()).order_by("title", "id")
 
 
 def published_updates() -> QuerySet[PilotUpdate]:
     """Published updates of published pilots, newest first; undated ones last."""
     return (
-        PilotUpdate.objects.published()
-        .filter(pilot__publication_status=PublicationStatus.PUBLISHED)
+        PilotUpdate.objects.public()
         .select_related("pilot")
         .prefetch_related(published_sources_prefetch())
         .order_by(F("happened_on").desc(nulls_last=True), "-id")
@@ -40,16 +39,14 @@ def published_updates() -> QuerySet[PilotUpdate]:
 
 def published_participants() -> QuerySet[PilotParticipant]:
     return (
-        PilotParticipant.objects.filter(pilot__publication_status=PublicationStatus.PUBLISHED)
+        PilotParticipant.objects.public()
         .select_related("pilot", "authority__ics")
         .order_by("pilot__slug", "authority__gss_code")
     )
 
 
 def published_timeline_events() -> QuerySet[TimelineEvent]:
-    return (
-        TimelineEvent.objects.published().prefetch_related(published_sources_prefetch()).order_by("happened_on", "id")
-    )
+    return TimelineEvent.objects.public().prefetch_related(published_sources_prefetch()).order_by("happened_on", "id")
 
 
 # --- Public pilot pages, timeline and feeds -----------------------------------------------------
@@ -57,13 +54,13 @@ def published_timeline_events() -> QuerySet[TimelineEvent]:
 
 def published_pilot_for_page() -> QuerySet[Pilot]:
     """A pilot's public page: participants and published sources fetched up front."""
-    return Pilot.objects.published().prefetch_related(participants_prefetch(), published_sources_prefetch())
+    return Pilot.objects.public().prefetch_related(participants_prefetch(), published_sources_prefetch())
 
 
 def published_updates_of(pilot: Pilot) -> QuerySet[PilotUpdate]:
     """A pilot's published updates for its tracking timeline: oldest first, undated ones last."""
     return (
-        PilotUpdate.objects.published()
+        PilotUpdate.objects.public()
         .filter(pilot=pilot)
         .prefetch_related(published_sources_prefetch())
         .order_by(F("happened_on").asc(nulls_last=True), "id")
@@ -120,6 +117,31 @@ def published_updates_of_borough(authority) -> QuerySet[PilotUpdate]:
     """Published updates of the published pilots an authority takes part in, newest first."""
     return published_updates().filter(
         Exists(PilotParticipant.objects.filter(pilot=OuterRef("pilot_id"), authority=authority))
+    )
+
+
+def published_participations_of(authority) -> QuerySet[PilotParticipant]:
+    """An authority's places in published pilots, by the pilot's title."""
+    return (
+        PilotParticipant.objects.public()
+        .filter(authority=authority)
+        .select_related("pilot")
+        .order_by("pilot__title", "pilot_id")
+    )
+
+
+def published_pilots_involving_ics(ics) -> QuerySet[Pilot]:
+    """Published pilots in which at least one authority of ``ics`` takes part, by title."""
+    return published_pilots().filter(Exists(PilotParticipant.objects.filter(pilot=OuterRef("pk"), authority__ics=ics)))
+
+
+def published_updates_citing(source: Source) -> QuerySet[PilotUpdate]:
+    """Published updates of published pilots that cite ``source``, by pilot, then oldest first."""
+    return (
+        PilotUpdate.objects.public()
+        .filter(sources=source)
+        .select_related("pilot")
+        .order_by("pilot__title", "happened_on", "id")
     )
 
 
@@ -195,9 +217,7 @@ def timeline_entry_keys(
 def _sources_by_owner(through, owner_field: str, ids: list[int]) -> dict[int, list[Source]]:
     """Published sources of each owner, ordered as ``published_sources_prefetch``; one query, always run."""
     links = (
-        through.objects.filter(
-            **{f"{owner_field}__in": ids or [0]}, source__publication_status=PublicationStatus.PUBLISHED
-        )
+        through.objects.filter(public_condition(Source, via="source"), **{f"{owner_field}__in": ids or [0]})
         .select_related("source")
         .order_by("source__published_on", "source__title", "source_id")
     )

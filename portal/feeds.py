@@ -114,7 +114,7 @@ class PilotFeed(PilotUpdatesFeed):
     """One published pilot's published updates."""
 
     def get_object(self, request, slug: str) -> Pilot:
-        return get_object_or_404(Pilot.objects.published(), slug=slug)
+        return get_object_or_404(Pilot.objects.public(), slug=slug)
 
     def title(self, obj: Pilot) -> str:
         return f"Updates: {obj.title} \N{EN DASH} {PORTAL_NAME}"

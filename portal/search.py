@@ -19,7 +19,6 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 
 from boroughs.models import IntegratedCareSystem, LocalAuthority, PlacePartnership
-from core.models import PublicationStatus
 from pilots.models import Pilot, PilotUpdate
 from sources.models import Source
 
@@ -72,18 +71,6 @@ class ResultGroup:
         return self.count > len(self.results)
 
 
-def _published_pilots() -> QuerySet:
-    return Pilot.objects.published()
-
-
-def _published_updates() -> QuerySet:
-    return PilotUpdate.objects.published().filter(pilot__publication_status=PublicationStatus.PUBLISHED)
-
-
-def _published_sources() -> QuerySet:
-    return Source.objects.published()
-
-
 KINDS: tuple[tuple[SearchKind, Any], ...] = (
     (
         SearchKind(
@@ -92,7 +79,7 @@ KINDS: tuple[tuple[SearchKind, Any], ...] = (
             {"A": ("title",), "B": ("summary",), "C": ("aims", "theme")},
             ("title",),
         ),
-        _published_pilots,
+        Pilot.objects.public,
     ),
     (
         SearchKind(
@@ -102,7 +89,7 @@ KINDS: tuple[tuple[SearchKind, Any], ...] = (
             ("title", "id"),
             ("pilot",),
         ),
-        _published_updates,
+        PilotUpdate.objects.public,
     ),
     (
         SearchKind(
@@ -112,7 +99,7 @@ KINDS: tuple[tuple[SearchKind, Any], ...] = (
             ("name",),
             ("ics",),
         ),
-        LocalAuthority.objects.all,
+        LocalAuthority.objects.public,
     ),
     (
         SearchKind(
@@ -121,7 +108,7 @@ KINDS: tuple[tuple[SearchKind, Any], ...] = (
             {"A": ("name", "code"), "B": ("icb_name", "earlier_partnership_name"), "C": ("description",)},
             ("name",),
         ),
-        IntegratedCareSystem.objects.all,
+        IntegratedCareSystem.objects.public,
     ),
     (
         SearchKind(
@@ -131,7 +118,7 @@ KINDS: tuple[tuple[SearchKind, Any], ...] = (
             ("name",),
             ("ics",),
         ),
-        PlacePartnership.objects.all,
+        PlacePartnership.objects.public,
     ),
     (
         SearchKind(
@@ -140,7 +127,7 @@ KINDS: tuple[tuple[SearchKind, Any], ...] = (
             {"A": ("title",), "B": ("summary",), "C": ("author", "publisher")},
             ("title",),
         ),
-        _published_sources,
+        Source.objects.public,
     ),
 )
 

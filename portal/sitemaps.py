@@ -70,33 +70,33 @@ class PilotSitemap(RecordSitemap):
     priority = 0.9
 
     def queryset(self):
-        return Pilot.objects.published().order_by("slug")
+        return Pilot.objects.public().order_by("slug")
 
 
 class LocalAuthoritySitemap(RecordSitemap):
     priority = 0.7
 
     def queryset(self):
-        return LocalAuthority.objects.order_by("gss_code")
+        return LocalAuthority.objects.public().order_by("gss_code")
 
 
 class IntegratedCareSystemSitemap(RecordSitemap):
     priority = 0.7
 
     def queryset(self):
-        return IntegratedCareSystem.objects.order_by("code")
+        return IntegratedCareSystem.objects.public().order_by("code")
 
 
 class PlacePartnershipSitemap(RecordSitemap):
     def queryset(self):
-        return PlacePartnership.objects.order_by("slug")
+        return PlacePartnership.objects.public().order_by("slug")
 
 
 class SourceSitemap(RecordSitemap):
     priority = 0.4
 
     def queryset(self):
-        return Source.objects.published().order_by("slug")
+        return Source.objects.public().order_by("slug")
 
 
 SITEMAPS = {

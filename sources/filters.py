@@ -18,7 +18,7 @@ class SourceFilter(PortalFilterSet):
 
 class KeyFigureFilter(PortalFilterSet):
     unit = django_filters.ChoiceFilter(choices=KeyFigure.Unit.choices)
-    source = django_filters.ModelChoiceFilter(queryset=Source.objects.published(), to_field_name="slug", label="Source")
+    source = django_filters.ModelChoiceFilter(queryset=Source.objects.public(), to_field_name="slug", label="Source")
 
     class Meta:
         model = KeyFigure

@@ -133,6 +133,8 @@ class KeyFigure(Publishable):
     version = IntegerVersionField()
     history = HistoricalRecords()
 
+    publication_paths = ("publication_status", "source__publication_status")  # a published figure of a published source
+
     class Meta:
         ordering = ["label"]
 

@@ -2,18 +2,17 @@
 
 from django.db.models import QuerySet
 
-from core.models import PublicationStatus
-
 from .models import KeyFigure, Source
 
 
 def published_sources() -> QuerySet[Source]:
-    return Source.objects.published().order_by("-published_on", "title")
+    return Source.objects.public().order_by("-published_on", "title")
 
 
 def published_key_figures() -> QuerySet[KeyFigure]:
-    return (
-        KeyFigure.objects.published()
-        .filter(source__publication_status=PublicationStatus.PUBLISHED)
-        .select_related("source")
-    )
+    return KeyFigure.objects.public().select_related("source")
+
+
+def published_sources_citing(**relation) -> QuerySet[Source]:
+    """The published sources a record cites, oldest first: ``published_sources_citing(local_authorities=hackney)``."""
+    return Source.objects.public().filter(**relation).order_by("published_on", "title")

@@ -7,9 +7,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_grow_data_multiplies_the_published_pilots_and_updates():
-    pilots, updates = Pilot.objects.published().count(), PilotUpdate.objects.published().count()
+    pilots, updates = Pilot.objects.public().count(), PilotUpdate.objects.public().count()
 
     grow_data(times=2)
 
-    assert Pilot.objects.published().count() == pilots + 10
-    assert PilotUpdate.objects.published().count() == updates + 40
+    assert Pilot.objects.public().count() == pilots + 10
+    assert PilotUpdate.objects.public().count() == updates + 40

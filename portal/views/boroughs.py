@@ -8,7 +8,7 @@ they never fall back to an unfiltered list.
 
 import re
 
-from django.db.models import Exists, F, OuterRef, Prefetch
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,12 +18,10 @@ from boroughs.filters import LocalAuthorityFilter
 from boroughs.models import IntegratedCareSystem, LocalAuthority, PlacePartnership
 from core.filters import error_summary, filter_fields
 from core.history import last_updated
-from core.models import PublicationStatus
 from datasets.links import download_links
-from pilots.models import Pilot, PilotParticipant, PilotUpdate
-from pilots.selectors import participants_prefetch
+from pilots import selectors as pilot_selectors
 from portal.london_map import build_london_map
-from sources.models import Source
+from sources.selectors import published_sources_citing
 
 # How many of a borough's pilot updates its page lists; the timeline has the rest.
 BOROUGH_UPDATE_LIMIT = 20
@@ -48,10 +46,6 @@ def paragraphs(text: str) -> list[str]:
 def _all_authorities():
     """All 33 authorities with their ICS and place (one query), for maps and member lists."""
     return list(selectors.authority_list())
-
-
-def _published_sources(**filters):
-    return Source.objects.published().filter(**filters).order_by("published_on", "title")
 
 
 def authority_list(request: HttpRequest) -> HttpResponse:
@@ -88,17 +82,11 @@ def authority_list(request: HttpRequest) -> HttpResponse:
 
 def authority_detail(request: HttpRequest, slug: str) -> HttpResponse:
     authority = get_object_or_404(LocalAuthority.objects.select_related("ics", "place_partnership"), slug=slug)
-    participating = PilotParticipant.objects.filter(
-        authority=authority, pilot__publication_status=PublicationStatus.PUBLISHED
-    )
-    participations = list(participating.select_related("pilot").order_by("pilot__title", "pilot_id")[:AREA_PILOT_LIMIT])
+    participating = pilot_selectors.published_participations_of(authority)
+    participations = list(participating[:AREA_PILOT_LIMIT])
     pilot_count = participating.count()
-    takes_part = Exists(PilotParticipant.objects.filter(pilot=OuterRef("pilot_id"), authority=authority))
     updates = list(
-        PilotUpdate.objects.published()
-        .filter(takes_part, pilot__publication_status=PublicationStatus.PUBLISHED)
-        .select_related("pilot")
-        .order_by(F("happened_on").desc(nulls_last=True), "-id")[: BOROUGH_UPDATE_LIMIT + 1]
+        pilot_selectors.published_updates_of_borough(authority).prefetch_related(None)[: BOROUGH_UPDATE_LIMIT + 1]
     )
     context = {
         "nav_section": "boroughs",
@@ -113,7 +101,7 @@ def authority_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "update_limit": BOROUGH_UPDATE_LIMIT,
         "timeline_url": f"{reverse('pilots:timeline')}?borough={authority.slug}",
         "feed_url": reverse("pilots:borough_feed", kwargs={"slug": authority.slug}),
-        "sources": list(_published_sources(local_authorities=authority)),
+        "sources": list(published_sources_citing(local_authorities=authority)),
         "last_updated": last_updated(authority),
         "london_map": build_london_map(
             _all_authorities(), highlighted_gss_codes={authority.gss_code}, highlight_label="this authority"
@@ -143,9 +131,8 @@ def ics_detail(request: HttpRequest, code: str) -> HttpResponse:
     places = list(ics.place_partnerships.order_by("name"))
     for place in places:
         place.members = [authority for authority in members if authority.place_partnership_id == place.pk]
-    involving_members = Exists(PilotParticipant.objects.filter(pilot=OuterRef("pk"), authority__ics=ics))
-    involved = Pilot.objects.published().filter(involving_members)
-    pilots = list(involved.prefetch_related(participants_prefetch()).order_by("title", "id")[:AREA_PILOT_LIMIT])
+    involved = pilot_selectors.published_pilots_involving_ics(ics)
+    pilots = list(involved[:AREA_PILOT_LIMIT])
     pilot_count = involved.count()
     for pilot in pilots:
         pilot.member_participants = [p for p in pilot.participants.all() if p.authority.ics_id == ics.pk]
@@ -159,7 +146,7 @@ def ics_detail(request: HttpRequest, code: str) -> HttpResponse:
         "pilots": pilots,
         "pilot_count": pilot_count,
         "all_pilots_url": f"{reverse('pilots:list')}?ics={ics.code.lower()}",
-        "sources": list(_published_sources(integrated_care_systems=ics)),
+        "sources": list(published_sources_citing(integrated_care_systems=ics)),
         "last_updated": last_updated(ics),
         "london_map": build_london_map(
             authorities,
@@ -194,7 +181,7 @@ def place_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "place": place,
         "description": paragraphs(place.description),
         "members": members,
-        "sources": list(_published_sources(place_partnerships=place)),
+        "sources": list(published_sources_citing(place_partnerships=place)),
         "last_updated": last_updated(place),
         "london_map": build_london_map(
             _all_authorities(),

@@ -13,7 +13,6 @@ from django.urls import reverse
 from boroughs.models import LocalAuthority
 from core.filters import FIRST_YEAR, LAST_YEAR, error_summary, filter_fields, year_options
 from core.history import last_updated
-from core.models import PublicationStatus
 from datasets.links import download_links
 from pilots import selectors
 from pilots.filters import PilotFilter, PilotUpdateFilter, TimelineEventFilter
@@ -53,7 +52,7 @@ def pilot_list(request: HttpRequest) -> HttpResponse:
         except InvalidPage as error:
             raise Http404("No such page of the list of pilots.") from error
     fields = filter_fields(
-        filterset, PILOT_FILTERS, choices={"year": year_options(Pilot.objects.published(), "announced_on")}
+        filterset, PILOT_FILTERS, choices={"year": year_options(Pilot.objects.public(), "announced_on")}
     )
     context = {
         "nav_section": "pilots",
@@ -241,11 +240,8 @@ def timeline(request: HttpRequest) -> HttpResponse:
         (str(year), str(year))
         for year in selectors.years_with(
             [
-                (TimelineEvent.objects.published(), "happened_on"),
-                (
-                    PilotUpdate.objects.published().filter(pilot__publication_status=PublicationStatus.PUBLISHED),
-                    "happened_on",
-                ),
+                (TimelineEvent.objects.public(), "happened_on"),
+                (PilotUpdate.objects.public(), "happened_on"),
             ],
             FIRST_YEAR,
             LAST_YEAR,

@@ -91,7 +91,7 @@ class CitedSentence:
 def _introduction() -> tuple[list[CitedSentence], list[Source]]:
     """The introduction's sentences with numbered references, and the numbered sources (one query)."""
     wanted = list(dict.fromkeys(slug for _, slugs in INTRODUCTION for slug in slugs))
-    found = {source.slug: source for source in Source.objects.published().filter(slug__in=wanted)}
+    found = {source.slug: source for source in Source.objects.public().filter(slug__in=wanted)}
     sources = [found[slug] for slug in wanted if slug in found]
     number = {source.slug: index for index, source in enumerate(sources, start=1)}
     sentences = []

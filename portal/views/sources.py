@@ -8,9 +8,8 @@ from django.urls import reverse
 
 from core.filters import error_summary, filter_fields, year_options
 from core.history import last_updated
-from core.models import PublicationStatus
 from datasets.links import download_links
-from pilots.models import PilotUpdate
+from pilots.selectors import published_updates_citing
 from sources import selectors
 from sources.filters import SourceFilter
 
@@ -51,20 +50,14 @@ def source_list(request: HttpRequest) -> HttpResponse:
 
 def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
     source = get_object_or_404(selectors.published_sources(), slug=slug)
-    published = PublicationStatus.PUBLISHED
     context = {
         "nav_section": "sources",
         "crumbs": [("Sources", reverse("sources:list")), (source.title, None)],
         "source": source,
-        "pilots": list(source.pilots.published().order_by("title")),
-        "pilot_updates": list(
-            PilotUpdate.objects.published()
-            .filter(sources=source, pilot__publication_status=published)
-            .select_related("pilot")
-            .order_by("pilot__title", "happened_on", "id")
-        ),
-        "timeline_events": list(source.timeline_events.published().order_by("happened_on", "title")),
-        "key_figures": list(source.key_figures.published().order_by("label")),
+        "pilots": list(source.pilots.public().order_by("title")),
+        "pilot_updates": list(published_updates_citing(source)),
+        "timeline_events": list(source.timeline_events.public().order_by("happened_on", "title")),
+        "key_figures": list(source.key_figures.public().order_by("label")),
         "authorities": list(source.local_authorities.select_related("ics").order_by("name")),
         "systems": list(source.integrated_care_systems.order_by("name")),
         "places": list(source.place_partnerships.select_related("ics").order_by("name")),

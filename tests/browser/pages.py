@@ -17,7 +17,7 @@ from sources.models import Source
 
 
 def _pilot() -> str:
-    pilot = Pilot.objects.published().filter(authorities__slug="hackney").first() or Pilot.objects.published().first()
+    pilot = Pilot.objects.public().filter(authorities__slug="hackney").first() or Pilot.objects.public().first()
     assert pilot is not None, "the shipped data is not loaded"
     return pilot.get_absolute_url()
 
@@ -29,7 +29,7 @@ def _place() -> str:
 
 
 def _source() -> str:
-    source = Source.objects.published().order_by("slug").first()
+    source = Source.objects.public().order_by("slug").first()
     assert source is not None, "the shipped data is not loaded"
     return source.get_absolute_url()
 

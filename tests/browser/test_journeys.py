@@ -83,7 +83,7 @@ def draft_update(title: str) -> PilotUpdate:
         title=title,
         body="Drafted for the browser journey.",
         publication_status=PublicationStatus.DRAFT,
-        sources=[Source.objects.published().order_by("slug").first()],
+        sources=[Source.objects.public().order_by("slug").first()],
     )
 
 
@@ -131,7 +131,7 @@ def test_a_resident_filters_the_pilots_by_ics_and_downloads_what_they_see(page: 
         .values_list("pilot__slug", flat=True)
         .distinct()
     )
-    assert expected and len(expected) < Pilot.objects.published().count(), "the filter must leave some pilots out"
+    assert expected and len(expected) < Pilot.objects.public().count(), "the filter must leave some pilots out"
     csp = record_csp_violations(page)
     page.goto(portal_url + reverse("pilots:list"))
 

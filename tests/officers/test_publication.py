@@ -44,7 +44,7 @@ def _public_pages(pilot, source):
 @pytest.mark.django_db
 def test_a_draft_is_invisible_on_every_public_page_feed_and_export_until_published(editor, client):
     pilot = Pilot.objects.get(slug=HACKNEY_PILOT)
-    source = pilot.sources.published().first()
+    source = pilot.sources.public().first()
     draft = PilotUpdateFactory(
         pilot=pilot, publication_status=DRAFT, title="Zebra crossing draft headline", sources=[source]
     )

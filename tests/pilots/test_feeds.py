@@ -44,7 +44,7 @@ def entries(feed: ET.Element) -> list[dict]:
 
 
 def published_count(**filters) -> int:
-    return PilotUpdate.objects.published().filter(pilot__publication_status="published", **filters).count()
+    return PilotUpdate.objects.public().filter(pilot__publication_status="published", **filters).count()
 
 
 def test_the_all_updates_feed_is_atom_with_every_published_update_newest_first(client):
@@ -80,7 +80,7 @@ def test_entries_link_to_the_update_on_its_pilot_page_and_date_it_by_when_it_hap
     assert undated["updated"] == published_at
     assert set(by_link) == {
         f"http://testserver{update.get_absolute_url()}"
-        for update in PilotUpdate.objects.published().filter(pilot__slug=NCL)
+        for update in PilotUpdate.objects.public().filter(pilot__slug=NCL)
     }
 
 
@@ -137,7 +137,7 @@ def test_feeds_hold_at_most_50_entries_newest_first(client):
     assert [item["updated"] for item in items] == sorted((item["updated"] for item in items), reverse=True)
     newest = max(
         update.happened_on or update.published_at.date()
-        for update in PilotUpdate.objects.published().filter(pilot__publication_status="published")
+        for update in PilotUpdate.objects.public().filter(pilot__publication_status="published")
     )
     assert abs(items[0]["updated"].date() - newest) <= datetime.timedelta(days=1)  # UTC vs London date
 

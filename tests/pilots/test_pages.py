@@ -357,7 +357,7 @@ def test_the_timeline_merges_events_and_updates_oldest_first(page):
         "event-five-devolution-pilots-announced"
     )
     assert ids[-1] == f"update-{NCL}-london-wide-gp-estate"  # undated: last
-    published = PilotUpdate.objects.published().count() + 0
+    published = PilotUpdate.objects.public().count() + 0
     assert len([i for i in ids if i.startswith("update-")]) == published
     assert len(document.find_all("h1")) == 1
     assert document.find(id="results-count").words == f"{len(ids)} entries"
@@ -523,7 +523,7 @@ def test_the_pilot_list_shows_25_a_page_and_keeps_the_filters(page):
     first = page("/pilots/?theme=estates")
     assert len(listed_pilot_slugs(first)) == 25
     heading = first.find("h2", id="results-count").words
-    assert heading.startswith(f"{Pilot.objects.published().filter(theme='estates').count()} pilots")
+    assert heading.startswith(f"{Pilot.objects.public().filter(theme='estates').count()} pilots")
     next_link = first.find("div", cls="govuk-pagination__next").find("a").attrs["href"]
     assert next_link == "?theme=estates&page=2"
     second = page("/pilots/" + next_link)

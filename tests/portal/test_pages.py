@@ -119,7 +119,7 @@ def test_home_lists_the_published_pilots_with_status_and_boroughs(client):
     draft = PilotFactory(title="Draft pilot never shown", publication_status=PublicationStatus.DRAFT)
     response = client.get(reverse("portal:home"))
     content = response.content.decode()
-    pilots = Pilot.objects.published()
+    pilots = Pilot.objects.public()
     assert len(response.context["pilots"]) == pilots.count() == 5
     for pilot in pilots:
         assert pilot.get_absolute_url() in content
@@ -136,7 +136,7 @@ def test_home_shows_the_map_the_five_latest_updates_and_key_figures(client):
     assert len(updates) == 5
     dates = [update.happened_on for update in updates]
     assert dates == sorted(dates, reverse=True)
-    newest = PilotUpdate.objects.published().order_by(F("happened_on").desc(nulls_last=True)).first()
+    newest = PilotUpdate.objects.public().order_by(F("happened_on").desc(nulls_last=True)).first()
     assert newest.happened_on_display in content
     # A year-precision date is shown as the year only, never as 1 January.
     assert "1 January" not in content

@@ -167,8 +167,8 @@ def test_every_published_record_kind_can_be_reached(client):
     for group in response.context["groups"]:
         for item in group.results:
             assert f'href="{item.get_absolute_url()}"' in content
-    assert Pilot.objects.published().exists() and PilotUpdate.objects.published().exists()
-    assert Source.objects.published().exists()
+    assert Pilot.objects.public().exists() and PilotUpdate.objects.public().exists()
+    assert Source.objects.public().exists()
 
 
 @pytest.mark.parametrize(

@@ -39,8 +39,8 @@ def test_sitemap_lists_every_published_detail_page_and_the_lists(client):
     listed = paths(sitemap_entries(client))
     expected = set()
     for queryset in (
-        Pilot.objects.published(),
-        Source.objects.published(),
+        Pilot.objects.public(),
+        Source.objects.public(),
         LocalAuthority.objects.all(),
         IntegratedCareSystem.objects.all(),
         PlacePartnership.objects.all(),

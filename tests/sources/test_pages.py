@@ -42,7 +42,7 @@ def test_source_list_shows_every_published_source_newest_first(client):
 
     assert response.status_code == 200
     titles = listed_titles(response)
-    assert len(titles) == Source.objects.published().count() == 6
+    assert len(titles) == Source.objects.public().count() == 6
     assert titles.index("Now is the time for London councils to step up to the plate on integration") < titles.index(
         "London boroughs to road test new health and care models"
     )
@@ -295,11 +295,11 @@ def test_query_counts_do_not_grow_with_the_data(client):
     grow_data(times=20)
     # Make the shipped sources cited by many more records, too.
     source = Source.objects.get(slug=NEWS_REPORT)
-    for pilot in Pilot.objects.published()[:20]:
+    for pilot in Pilot.objects.public()[:20]:
         pilot.sources.add(source)
         pilot.updates.first().sources.add(source)
     KeyFigureFactory.create_batch(20, source=source)
-    assert Source.objects.published().count() > 100
+    assert Source.objects.public().count() > 100
 
     after = {path: count_queries(client, path) for path in PAGES}
     print("\nqueries per page (shipped data -> grown x20):", before)
