@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.db import models
 from django.db.models import F, QuerySet
+from django.db.models.functions import Coalesce
 
 from boroughs import selectors as borough_selectors
 from boroughs.filters import LocalAuthorityFilter, PlacePartnershipFilter
@@ -26,8 +27,8 @@ from boroughs.models import (
 from core.dates import DatePrecision
 from core.filters import PortalFilterSet
 from pilots import selectors as pilot_selectors
-from pilots.filters import PilotFilter, PilotParticipantFilter, PilotUpdateFilter, TimelineEventFilter
-from pilots.models import Pilot, PilotParticipant, PilotUpdate, TimelineEvent
+from pilots.filters import PilotFilter, PilotParticipantFilter, PilotUpdateFilter, TimelineEventFilter, TimelineFilter
+from pilots.models import Pilot, PilotParticipant, PilotUpdate, TimelineEntry, TimelineEvent
 from sources import selectors as source_selectors
 from sources.filters import KeyFigureFilter, SourceFilter
 from sources.models import KeyFigure, Source
@@ -106,10 +107,15 @@ class Dataset:
     primary_key: tuple[str, ...]
     filterset: type[PortalFilterSet] | None = None
     foreign_keys: tuple[ForeignKey, ...] = ()
-    html_list: str = ""  # the public HTML page listing the same rows, if any
-    # Ordering added after the selector's and the FilterSet's, as the HTML list adds it (the primary
-    # key always comes last, so that ties never shuffle between pages or between downloads).
-    tiebreak: tuple[str, ...] = ()
+    html_list: str = ""  # the public HTML page listing the same rows (through ``query.build_rows``), if any
+    # A dataset put together from other records' tables has no history of its own: why ``?as_of=`` is
+    # refused, and the models whose history says when it last changed.
+    no_as_of_reason: str = ""
+    changed_with: tuple[type[models.Model], ...] = ()
+
+    @property
+    def history_models(self) -> tuple[type[models.Model], ...]:
+        return self.changed_with or (self.model,)
 
     @property
     def column_names(self) -> list[str]:
@@ -128,7 +134,7 @@ def _choices(choices) -> tuple[str, ...]:
 
 
 def _updates_in_timeline_order() -> QuerySet[PilotUpdate]:
-    """Published updates in the order /timeline/ shows them (``pilots.selectors.timeline_entry_keys``):
+    """Published updates in the order /timeline/ shows them (``pilots.selectors.timeline_entries``):
     oldest first, undated ones last, then by id. This order also suits the index on
     (publication_status, happened_on, id) for large exports."""
     return pilot_selectors.published_updates().order_by(F("happened_on").asc(nulls_last=True), "id")
@@ -171,7 +177,6 @@ BOROUGHS = Dataset(
     selector=borough_selectors.authority_list,
     filterset=LocalAuthorityFilter,
     html_list="/boroughs/",
-    tiebreak=("name",),  # /boroughs/ orders by the chosen sort, then the name
     columns=(
         Column(
             "gss_code",
@@ -367,7 +372,6 @@ PILOT_UPDATES = Dataset(
     model=PilotUpdate,
     selector=_updates_in_timeline_order,
     filterset=PilotUpdateFilter,
-    html_list="/timeline/",
     columns=(
         Column(
             "pilot_slug",
@@ -463,6 +467,67 @@ TIMELINE_EVENTS = Dataset(
     primary_key=("slug",),
 )
 
+TIMELINE = Dataset(
+    name="timeline",
+    title="Timeline of London health and care devolution",
+    description="The timeline as /timeline/ shows it: London-wide and shared events and the pilots' updates "
+    "together, oldest first.",
+    model=TimelineEntry,
+    selector=pilot_selectors.timeline_entries,
+    filterset=TimelineFilter,
+    html_list="/timeline/",
+    no_as_of_reason="the timeline is put together from the timeline-events and pilot-updates datasets, which have "
+    "no single history between them; download those two with as_of instead.",
+    changed_with=(TimelineEvent, PilotUpdate),
+    columns=(
+        Column(
+            "kind",
+            STRING,
+            "event (a development recorded once, see timeline-events) or update (of one pilot, see pilot-updates).",
+            "event",
+            required=True,
+            enum=_choices(TimelineEntry.Kind.choices),
+        ),
+        Column(
+            "pilot_slug",
+            STRING,
+            "For an update, its pilot (see pilots); empty for an event.",
+            "hackney-health-and-social-care-integration",
+            path="pilot__slug",
+        ),
+        Column(
+            "slug",
+            STRING,
+            "The event's identifier, or the update's (unique within its pilot).",
+            "five-devolution-pilots-announced",
+            required=True,
+        ),
+        Column(
+            "happened_on",
+            DATE,
+            "When it happened (ISO 8601); read with happened_on_precision. Empty if no source dates an update.",
+            "2015-12-15",
+        ),
+        _precision("happened_on", "the date"),
+        Column("title", STRING, "What happened, in a line.", "Five devolution pilots announced"),
+        Column("text", STRING, "What happened, in a few plain sentences.", ""),
+        Column(
+            "source_slugs",
+            STRING,
+            "The published sources that report it, as their slugs (see the sources dataset) separated by ';', in "
+            "alphabetical order.",
+            "2015-12-15-road-test-health-care-models",
+            live=lambda: Coalesce(
+                expressions.source_slugs(TimelineEvent, of="event_id"),
+                expressions.source_slugs(PilotUpdate, of="update_id"),
+            ),
+            sorted_list=True,
+        ),
+    ),
+    primary_key=("kind", "pilot_slug", "slug"),
+    foreign_keys=(ForeignKey(("pilot_slug",), "pilots", ("slug",)),),
+)
+
 KEY_FIGURES = Dataset(
     name="key-figures",
     title="Key figures",
@@ -513,6 +578,7 @@ DATASETS: dict[str, Dataset] = {
         PILOT_UPDATES,
         SOURCES,
         TIMELINE_EVENTS,
+        TIMELINE,
         KEY_FIGURES,
     )
 }

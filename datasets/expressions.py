@@ -34,12 +34,13 @@ def _owner_field(through: type[models.Model], model: type[models.Model]) -> str:
     return next(f.name for f in through._meta.fields if f.is_relation and f.related_model is model)
 
 
-def source_slugs(model: type[models.Model]) -> Subquery:
-    """The slugs of a record's published sources, joined with ';', as a correlated subquery."""
+def source_slugs(model: type[models.Model], of: str = "pk") -> Subquery:
+    """The slugs of a record's published sources, joined with ';', as a correlated subquery; ``of``
+    names the outer column holding the record's id (``event_id`` on a timeline entry)."""
     through = model.sources.through
     owner = _owner_field(through, model)
     rows = (
-        through.objects.filter(public_condition(Source, via="source"), **{owner: OuterRef("pk")})
+        through.objects.filter(public_condition(Source, via="source"), **{owner: OuterRef(of)})
         .order_by()
         .values(owner)
         .annotate(slugs=joined(F("source__slug")))

@@ -38,6 +38,11 @@ CSV_CONTRACT = [
 ]
 
 
+def datasets_at(as_of: datetime.date | None) -> list[Dataset]:
+    """The datasets a package holds: all of them, or, as of a past date, those that have a history."""
+    return [dataset for dataset in DATASETS.values() if as_of is None or not dataset.no_as_of_reason]
+
+
 def resource(dataset: Dataset) -> dict:
     return {
         "name": dataset.name,
@@ -65,7 +70,7 @@ def datapackage(*, homepage: str = "", as_of: datetime.date | None = None) -> di
         "the City of London, the five integrated care systems, place partnerships, and the sources every fact cites.",
         "licenses": [LICENCE],
         "created": datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
-        "resources": [resource(dataset) for dataset in DATASETS.values()],
+        "resources": [resource(dataset) for dataset in datasets_at(as_of)],
     }
     if homepage:
         descriptor["homepage"] = homepage
@@ -91,7 +96,7 @@ def readme(*, homepage: str, as_of: datetime.date | None, accessed: datetime.dat
         "Files:",
         "  datapackage.json  Frictionless Data Package: every table's columns, types, keys and descriptions",
     ]
-    lines += [f"  {dataset.name}.csv  {dataset.title}" for dataset in DATASETS.values()]
+    lines += [f"  {dataset.name}.csv  {dataset.title}" for dataset in datasets_at(as_of)]
     lines += ["", "How the CSV files are written:"]
     lines += [f"- {rule}" for rule in CSV_CONTRACT]
     return "\n".join(lines) + "\n"
@@ -127,7 +132,7 @@ def zip_chunks(*, homepage: str, as_of: datetime.date | None, accessed: datetime
         archive.writestr("README.txt", readme(homepage=homepage, as_of=as_of, accessed=accessed))
         archive.writestr("datapackage.json", json.dumps(datapackage(homepage=homepage, as_of=as_of), indent=2))
         yield sink.take()
-        for dataset in DATASETS.values():
+        for dataset in datasets_at(as_of):
             export = build_export(dataset, QueryDict(), as_of)
             with archive.open(f"{dataset.name}.csv", mode="w", force_zip64=True) as member:
                 for chunk in csv_chunks(dataset.columns, export.rows().iterator(chunk_size=2000)):

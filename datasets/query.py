@@ -13,6 +13,7 @@ import json
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 import django_filters
@@ -266,12 +267,52 @@ def _apply_filters(dataset: Dataset, params, queryset: QuerySet, *, history: boo
     return filterset.qs
 
 
+def _ordering(dataset: Dataset, filtered: QuerySet) -> list:
+    """The FilterSet's order (``?sort=``) if any, then the selector's (or the model's), as order items."""
+    return [*filtered.query.order_by, *(dataset.selector().query.order_by or dataset.model._meta.ordering)]
+
+
+class ListRows:
+    """A dataset's live rows chosen by a request's parameters: what its HTML list shows, page by page,
+    and what its CSV and JSON export (``build_export``). One selector (``public()`` records, related rows
+    fetched up front), one FilterSet, one total order: the FilterSet's sort, then the selector's order,
+    then the primary key, so that ties never shuffle between a page and a download."""
+
+    def __init__(self, dataset: Dataset, params) -> None:
+        self.dataset = dataset
+        self.filterset = dataset.filterset(params, queryset=dataset.selector()) if dataset.filterset else None
+
+    @property
+    def is_valid(self) -> bool:
+        return self.filterset is None or self.filterset.is_valid()
+
+    @cached_property
+    def terms(self) -> list[OrderTerm]:
+        return ordering_terms(self.dataset.model, _ordering(self.dataset, self._filtered()))
+
+    def _filtered(self) -> QuerySet:
+        if not self.is_valid:
+            raise BadRequest(self.filterset.errors_as_text())
+        return self.filterset.qs if self.filterset is not None else self.dataset.selector()
+
+    @cached_property
+    def queryset(self) -> QuerySet:
+        """The rows as model instances, in the list's order; ``BadRequest`` if a parameter is wrong."""
+        return self._filtered().order_by(*(term.order_by(F(term.path)) for term in self.terms))
+
+
+def build_rows(dataset: Dataset, params) -> ListRows:
+    """The live rows of ``dataset`` for ``params`` (a request's GET): the one read path of a list page and
+    of its CSV and JSON."""
+    return ListRows(dataset, params)
+
+
 def build_export(dataset: Dataset, params, as_of: datetime.date | None = None) -> Export:
-    """The rows of ``dataset`` chosen by ``params`` (the HTML list's filter parameters), live or as they
-    stood at the end of ``as_of`` in London."""
+    """The rows of ``dataset`` chosen by ``params`` (the HTML list's filter parameters), live (exactly the
+    rows of ``build_rows``, in its order) or as they stood at the end of ``as_of`` in London."""
     if as_of is None:
-        queryset = _apply_filters(dataset, params, dataset.selector().prefetch_related(None), history=False)
-        ordering = queryset.query.order_by or dataset.model._meta.ordering
+        rows = build_rows(dataset, params)
+        queryset, terms = rows.queryset.prefetch_related(None), rows.terms
 
         def expression_for(path: str) -> models.Expression:
             return F(path)
@@ -279,12 +320,13 @@ def build_export(dataset: Dataset, params, as_of: datetime.date | None = None) -
         def column_expression(column):
             return column.live() if column.live else None
 
+    elif dataset.no_as_of_reason:
+        raise BadRequest(f"as_of: {dataset.no_as_of_reason}")
     else:
         moment = end_of_day(as_of)
         queryset = expressions.public_at(expressions.latest_versions(dataset.model, moment), dataset.model, moment)
         queryset = _apply_filters(dataset, params, queryset, history=True)
-        # The FilterSet's ordering (e.g. ?sort=) if any, else the selector's, as on the live list.
-        ordering = queryset.query.order_by or dataset.selector().query.order_by or dataset.model._meta.ordering
+        terms = ordering_terms(dataset.model, _ordering(dataset, queryset))
 
         def expression_for(path: str) -> models.Expression:
             return expressions.value_at(dataset.model, path, moment)
@@ -303,7 +345,6 @@ def build_export(dataset: Dataset, params, as_of: datetime.date | None = None) -
             annotations[f"_col{index}"] = expression
             value_names.append(f"_col{index}")
 
-    terms = ordering_terms(dataset.model, [*ordering, *dataset.tiebreak])
     keys = {f"_key{index}": expression_for(term.path) for index, term in enumerate(terms)}
     queryset = queryset.annotate(**annotations, **keys).order_by(
         *(term.order_by(F(name)) for name, term in zip(keys, terms, strict=True))

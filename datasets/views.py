@@ -204,15 +204,20 @@ def all_zip(request):
 def _last_updated() -> dict[str, datetime.datetime]:
     """When each dataset's records last changed (their history), in one query."""
     parts = [
-        history_model(dataset.model)
+        history_model(model)
         .objects.order_by()
         .annotate(dataset=Value(dataset.name))
         .values("dataset")
         .annotate(last=Max("history_date"))
         .values_list("dataset", "last")
         for dataset in DATASETS.values()
+        for model in dataset.history_models
     ]
-    return dict(parts[0].union(*parts[1:], all=True))
+    latest: dict[str, datetime.datetime] = {}
+    for name, moment in parts[0].union(*parts[1:], all=True):
+        if moment is not None and (name not in latest or moment > latest[name]):
+            latest[name] = moment
+    return latest
 
 
 def citation(dataset: Dataset, *, year: int, accessed: datetime.date, url: str) -> str:

@@ -1,13 +1,13 @@
-"""Filters for the pilot list, the timeline of updates and the exports built on them."""
+"""Filters for the pilot list, the timeline and the exports built on them."""
 
 import django_filters
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from boroughs.filters import IcsCodeFilter
 from boroughs.models import LocalAuthority
 from core.filters import PortalFilterSet, YearFilter
 
-from .models import Pilot, PilotParticipant, PilotUpdate, TimelineEvent
+from .models import Pilot, PilotParticipant, PilotUpdate, TimelineEntry, TimelineEvent
 
 
 class AuthoritySlugFilter(django_filters.ModelChoiceFilter):
@@ -83,3 +83,29 @@ class TimelineEventFilter(PortalFilterSet):
     class Meta:
         model = TimelineEvent
         fields = ["year"]
+
+
+class TimelineFilter(PortalFilterSet):
+    """The timeline: events and pilot updates together (``TimelineEntry``)."""
+
+    year = YearFilter(field_name="happened_on", label="Year")
+    pilot = PilotSlugFilter(method="filter_pilot")
+    borough = AuthoritySlugFilter(method="filter_borough")
+
+    class Meta:
+        model = TimelineEntry
+        fields = ["year", "pilot", "borough"]
+
+    def filter_pilot(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        """The pilot's updates, and the events linked to the pilot."""
+        linked = TimelineEvent.pilots.through.objects.filter(timelineevent=OuterRef("event_id"), pilot=value)
+        return queryset.filter(Q(pilot=value) | Exists(linked))
+
+    def filter_borough(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        """Updates of the pilots the borough takes part in, events linked to the borough, and London-wide
+        events (they concern every borough)."""
+        takes_part = Exists(PilotParticipant.objects.filter(pilot=OuterRef("pilot_id"), authority=value))
+        through = TimelineEvent.authorities.through
+        linked = through.objects.filter(timelineevent=OuterRef("event_id"), localauthority=value)
+        london_wide = TimelineEvent.objects.filter(pk=OuterRef("event_id"), london_wide=True)
+        return queryset.filter(takes_part | Exists(linked) | Exists(london_wide))

@@ -2,12 +2,13 @@
 
 from concurrency.fields import IntegerVersionField
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from boroughs.models import IntegratedCareSystem, LocalAuthority
 from core.dates import DatePrecision, format_partial_date, partial_date_constraint, validate_partial_date
-from core.models import PublicQuerySet, Publishable
+from core.models import PublicQuerySet, Publishable, public_condition
 from sources.models import Source
 
 
@@ -212,3 +213,48 @@ class TimelineEvent(Publishable):
     @property
     def happened_on_display(self) -> str:
         return format_partial_date(self.happened_on, self.happened_on_precision)
+
+
+class TimelineEntryQuerySet(PublicQuerySet):
+    def public(self) -> "TimelineEntryQuerySet":
+        """An entry is public when its event or its update is: each by its own model's rule."""
+        return self.filter(
+            (Q(kind=TimelineEntry.Kind.EVENT) & public_condition(TimelineEvent, via="event"))
+            | (Q(kind=TimelineEntry.Kind.UPDATE) & public_condition(PilotUpdate, via="update"))
+        )
+
+
+class TimelineEntry(models.Model):
+    """One line of the timeline: a timeline event or a pilot update, read from the database view
+    ``pilots_timelineentry`` (migration 0004), so that the two are one queryset the timeline page and
+    its dataset filter, order and page through alike. Read-only; it has no history of its own."""
+
+    class Kind(models.TextChoices):
+        EVENT = "event", "London-wide event"
+        UPDATE = "update", "Pilot update"
+
+    # Unique across both kinds: twice the event's id, or twice the update's id plus one.
+    id = models.BigIntegerField(primary_key=True)
+    kind = models.CharField(max_length=6, choices=Kind.choices)
+    event = models.ForeignKey(TimelineEvent, null=True, on_delete=models.DO_NOTHING, related_name="+")
+    update = models.ForeignKey(PilotUpdate, null=True, on_delete=models.DO_NOTHING, related_name="+")
+    pilot = models.ForeignKey(Pilot, null=True, on_delete=models.DO_NOTHING, related_name="+")  # an update's
+    slug = models.SlugField(max_length=120)
+    title = models.CharField(max_length=200)
+    text = models.TextField()
+    happened_on = models.DateField(null=True)
+    happened_on_precision = models.CharField(max_length=5, choices=DatePrecision.choices, blank=True)
+
+    objects = TimelineEntryQuerySet.as_manager()
+
+    class Meta:
+        managed = False
+        db_table = "pilots_timelineentry"
+        verbose_name_plural = "timeline entries"
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def record_id(self) -> int:
+        return self.event_id if self.kind == self.Kind.EVENT else self.update_id

@@ -2,7 +2,6 @@
 front so that a page's query count does not grow with the data."""
 
 import datetime
-import heapq
 
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
@@ -10,7 +9,7 @@ from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
 from core.models import public_condition
 from sources.models import Source
 
-from .models import Pilot, PilotParticipant, PilotUpdate, TimelineEvent
+from .models import Pilot, PilotParticipant, PilotUpdate, TimelineEntry, TimelineEvent
 
 
 def published_sources_prefetch(lookup: str = "sources") -> Prefetch:
@@ -47,6 +46,12 @@ def published_participants() -> QuerySet[PilotParticipant]:
 
 def published_timeline_events() -> QuerySet[TimelineEvent]:
     return TimelineEvent.objects.public().prefetch_related(published_sources_prefetch()).order_by("happened_on", "id")
+
+
+def timeline_entries() -> QuerySet[TimelineEntry]:
+    """The timeline: public events and updates together, oldest first, undated updates last; on the same
+    day an event before an update, then by id."""
+    return TimelineEntry.objects.public().order_by(F("happened_on").asc(nulls_last=True), "kind", "id")
 
 
 # --- Public pilot pages, timeline and feeds -----------------------------------------------------
@@ -145,75 +150,6 @@ def published_updates_citing(source: Source) -> QuerySet[PilotUpdate]:
     )
 
 
-class TimelineKeys:
-    """Timeline events and pilot updates together, as one ordered, sliceable sequence of keys.
-
-    Keys are ``(kind, id, happened_on)``: oldest first, undated updates last; on the same day an event
-    (London-wide) comes before a pilot's update, then by id. ``events`` may be None (updates only).
-    A slice reads at most ``stop`` keys of each kind, each in an order an index serves (updates by
-    (publication_status, happened_on, id)), and merges them, so page 1 never sorts every update.
-    ``count()`` is exact up to ``cap`` (see ``count_is_capped``). Fetch the rows of a page of keys with
-    ``timeline_entries_for()``.
-    """
-
-    def __init__(self, events: QuerySet[TimelineEvent] | None, updates: QuerySet[PilotUpdate], cap: int):
-        self.events = events
-        self.updates = updates
-        self.cap = cap
-        self.count_is_capped = False
-        self._count: int | None = None
-
-    def _event_keys(self, stop: int) -> list[tuple]:
-        if self.events is None:
-            return []
-        rows = self.events.prefetch_related(None).order_by("happened_on", "id").values_list("id", "happened_on")[:stop]
-        return [("event", pk, day) for pk, day in rows]
-
-    def _update_keys(self, stop: int) -> list[tuple]:
-        rows = (
-            self.updates.select_related(None)
-            .prefetch_related(None)
-            .order_by(F("happened_on").asc(nulls_last=True), "id")
-            .values_list("id", "happened_on")[:stop]
-        )
-        return [("update", pk, day) for pk, day in rows]
-
-    @staticmethod
-    def order_key(key: tuple) -> tuple:
-        kind, pk, day = key
-        return (day is None, day or datetime.date.min, kind, pk)
-
-    def count(self) -> int:
-        """Entries, each kind counted only up to ``cap`` (one query): counting a million updates takes
-        longer than the whole page should. ``count_is_capped`` says whether there are more."""
-        if self._count is None:
-            querysets = [self.updates] if self.events is None else [self.events, self.updates]
-            total = sum(capped_counts(querysets, self.cap))
-            self.count_is_capped = total > self.cap
-            self._count = min(total, self.cap)
-        return self._count
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __iter__(self):
-        return iter(self[0:None])
-
-    def __getitem__(self, index):
-        if not isinstance(index, slice):
-            return self[index : index + 1][0]
-        start, stop = index.start or 0, index.stop
-        merged = heapq.merge(self._event_keys(stop), self._update_keys(stop), key=self.order_key)
-        return list(merged)[start:stop]
-
-
-def timeline_entry_keys(
-    events: QuerySet[TimelineEvent] | None, updates: QuerySet[PilotUpdate], cap: int = 10_000
-) -> TimelineKeys:
-    """One ordered, paginatable sequence of timeline events and pilot updates (see ``TimelineKeys``)."""
-    return TimelineKeys(events, updates, cap)
-
-
 def _sources_by_owner(through, owner_field: str, ids: list[int]) -> dict[int, list[Source]]:
     """Published sources of each owner, ordered as ``published_sources_prefetch``; one query, always run."""
     links = (
@@ -227,12 +163,14 @@ def _sources_by_owner(through, owner_field: str, ids: list[int]) -> dict[int, li
     return found
 
 
-def timeline_entries_for(keys) -> list[tuple[TimelineEvent | PilotUpdate, list[Source]]]:
-    """The records behind one page of ``timeline_entry_keys()``, in the same order, each with its
+def timeline_entries_for(
+    entries: list[TimelineEntry],
+) -> list[tuple[TimelineEvent | PilotUpdate, list[Source]]]:
+    """The records behind one page of ``timeline_entries()``, in the same order, each with its
     published sources: always 4 queries, whatever kinds the page holds, so the count never varies."""
-    keys = list(keys)
-    event_ids = [pk for kind, pk, *_ in keys if kind == "event"]
-    update_ids = [pk for kind, pk, *_ in keys if kind == "update"]
+    keys = [(entry.kind, entry.record_id) for entry in entries]
+    event_ids = [pk for kind, pk in keys if kind == TimelineEntry.Kind.EVENT]
+    update_ids = [pk for kind, pk in keys if kind == TimelineEntry.Kind.UPDATE]
     events = TimelineEvent.objects.filter(pk__in=event_ids or [0])
     updates = PilotUpdate.objects.filter(pk__in=update_ids or [0]).select_related("pilot")
     found = {("event", item.pk): item for item in events} | {("update", item.pk): item for item in updates}
@@ -240,4 +178,4 @@ def timeline_entries_for(keys) -> list[tuple[TimelineEvent | PilotUpdate, list[S
         "event": _sources_by_owner(TimelineEvent.sources.through, "timelineevent", event_ids),
         "update": _sources_by_owner(PilotUpdate.sources.through, "pilotupdate", update_ids),
     }
-    return [(found[(kind, pk)], sources[kind].get(pk, [])) for kind, pk, *_ in keys if (kind, pk) in found]
+    return [(found[(kind, pk)], sources[kind].get(pk, [])) for kind, pk in keys if (kind, pk) in found]

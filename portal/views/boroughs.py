@@ -14,11 +14,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from boroughs import selectors
-from boroughs.filters import LocalAuthorityFilter
 from boroughs.models import IntegratedCareSystem, LocalAuthority, PlacePartnership
 from core.filters import error_summary, filter_fields
 from core.history import last_updated
+from datasets.definitions import DATASETS
 from datasets.links import download_links
+from datasets.query import build_rows
 from pilots import selectors as pilot_selectors
 from portal.london_map import build_london_map
 from sources.selectors import published_sources_citing
@@ -49,7 +50,8 @@ def _all_authorities():
 
 
 def authority_list(request: HttpRequest) -> HttpResponse:
-    filterset = LocalAuthorityFilter(request.GET, queryset=selectors.authority_list())
+    rows = build_rows(DATASETS["boroughs"], request.GET)
+    filterset = rows.filterset
     fields = filter_fields(
         filterset,
         choices={"sort": SORT_OPTIONS},
@@ -59,9 +61,7 @@ def authority_list(request: HttpRequest) -> HttpResponse:
     errors = error_summary(fields)
     authorities = None
     if not errors:
-        queryset = filterset.qs
-        # A stable order: the chosen sort, then the name.
-        authorities = list(queryset.order_by(*queryset.query.order_by, "name"))
+        authorities = list(rows.queryset)
 
     filtering = bool(filterset.form.cleaned_data.get("ics") or filterset.form.cleaned_data.get("kind"))
     highlighted = {authority.gss_code for authority in authorities} if (authorities and filtering) else set()
@@ -114,7 +114,7 @@ def ics_list(request: HttpRequest) -> HttpResponse:
     context = {
         "nav_section": "ics",
         "crumbs": [("Integrated care systems", None)],
-        "systems": list(selectors.ics_list()),
+        "systems": list(build_rows(DATASETS["integrated-care-systems"], request.GET).queryset),
         "london_map": build_london_map(_all_authorities()),
         **download_links(request, "integrated-care-systems"),
     }
@@ -158,13 +158,19 @@ def ics_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def place_list(request: HttpRequest) -> HttpResponse:
+    rows = build_rows(DATASETS["place-partnerships"], request.GET)
+    fields = filter_fields(rows.filterset)
+    errors = error_summary(fields)
     context = {
         "nav_section": "ics",
         "crumbs": [("Place partnerships", None)],
-        "places": list(selectors.place_list()),
+        "places": None if errors else list(rows.queryset),
+        "filter_fields": fields,
+        "errors": errors,
+        "filtering": bool(request.GET.get("ics")),
         **download_links(request, "place-partnerships"),
     }
-    return render(request, "boroughs/place_list.html", context)
+    return render(request, "boroughs/place_list.html", context, status=400 if errors else 200)
 
 
 def place_detail(request: HttpRequest, slug: str) -> HttpResponse:

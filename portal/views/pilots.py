@@ -13,9 +13,10 @@ from django.urls import reverse
 from boroughs.models import LocalAuthority
 from core.filters import FIRST_YEAR, LAST_YEAR, error_summary, filter_fields, year_options
 from core.history import last_updated
+from datasets.definitions import DATASETS
 from datasets.links import download_links
+from datasets.query import build_rows
 from pilots import selectors
-from pilots.filters import PilotFilter, PilotUpdateFilter, TimelineEventFilter
 from pilots.models import Pilot, PilotUpdate, TimelineEvent
 from portal.london_map import build_london_map
 
@@ -41,12 +42,12 @@ PILOT_FILTERS = ["theme", "status", "ics", "borough", "year"]
 def pilot_list(request: HttpRequest) -> HttpResponse:
     params = request.GET.copy()
     params.pop("page", None)
-    filterset = PilotFilter(params, queryset=selectors.published_pilots())
-    valid = filterset.is_valid()
+    rows = build_rows(DATASETS["pilots"], params)
+    filterset, valid = rows.filterset, rows.is_valid
     page_obj = None
     if valid:
         # A page of the same rows, in the same order, as the CSV of these filters.
-        paginator = Paginator(filterset.qs, PILOTS_PER_PAGE, allow_empty_first_page=True)
+        paginator = Paginator(rows.queryset, PILOTS_PER_PAGE, allow_empty_first_page=True)
         try:
             page_obj = paginator.page(request.GET.get("page") or 1)
         except InvalidPage as error:
@@ -192,10 +193,12 @@ class OpenEndedPage:
         return self.start_index() + len(self.object_list) - 1
 
 
-def _timeline_page(keys: selectors.TimelineKeys, number: str):
-    """The page of timeline keys: Django's Paginator while the count is exact, else an open-ended page."""
-    paginator = Paginator(keys, TIMELINE_PAGE_SIZE, allow_empty_first_page=True)
-    if not (keys.count() and keys.count_is_capped):
+def _timeline_page(entries, number: str):
+    """The page of the timeline: Django's Paginator while the count is exact, else an open-ended page."""
+    count = selectors.capped_counts([entries], TIMELINE_COUNT_CAP)[0]
+    if count <= TIMELINE_COUNT_CAP:
+        paginator = Paginator(entries, TIMELINE_PAGE_SIZE, allow_empty_first_page=True)
+        paginator.count = count  # already counted, in the capped query
         paginator.more = False
         return paginator.page(number)
     try:
@@ -205,49 +208,42 @@ def _timeline_page(keys: selectors.TimelineKeys, number: str):
     if number < 1:
         raise EmptyPage("That page number is less than 1")
     start = (number - 1) * TIMELINE_PAGE_SIZE
-    items = keys[start : start + TIMELINE_PAGE_SIZE + 1]
+    items = list(entries[start : start + TIMELINE_PAGE_SIZE + 1])
     if not items and number > 1:
         raise InvalidPage("That page contains no results")
     return OpenEndedPage(
-        items[:TIMELINE_PAGE_SIZE], number, TIMELINE_PAGE_SIZE, keys.count(), len(items) > TIMELINE_PAGE_SIZE
+        items[:TIMELINE_PAGE_SIZE], number, TIMELINE_PAGE_SIZE, TIMELINE_COUNT_CAP, len(items) > TIMELINE_PAGE_SIZE
     )
 
 
 def timeline(request: HttpRequest) -> HttpResponse:
     params = request.GET.copy()
     params.pop("page", None)
-    update_filter = PilotUpdateFilter(params, queryset=selectors.published_updates())
-    event_filter = TimelineEventFilter(params, queryset=selectors.published_timeline_events())
-    valid = update_filter.is_valid() and event_filter.is_valid()
-    updates_only = bool(params.get("pilot") or params.get("borough"))
+    rows = build_rows(DATASETS["timeline"], params)
+    valid = rows.is_valid
 
     page_obj = None
     entries = []
     if valid:
-        keys = selectors.timeline_entry_keys(
-            None if updates_only else event_filter.qs, update_filter.qs, cap=TIMELINE_COUNT_CAP
-        )
         try:
-            page_obj = _timeline_page(keys, request.GET.get("page") or 1)
+            page_obj = _timeline_page(rows.queryset, request.GET.get("page") or 1)
         except InvalidPage as error:
             raise Http404("No such page of the timeline.") from error
         entries = [
-            _timeline_entry(record, sources) for record, sources in selectors.timeline_entries_for(page_obj.object_list)
+            _timeline_entry(record, sources)
+            for record, sources in selectors.timeline_entries_for(list(page_obj.object_list))
         ]
 
     # The years of events and updates, in one query of index probes (not a DISTINCT over every update).
     year_choices = [
         (str(year), str(year))
         for year in selectors.years_with(
-            [
-                (TimelineEvent.objects.public(), "happened_on"),
-                (PilotUpdate.objects.public(), "happened_on"),
-            ],
+            [(TimelineEvent.objects.public(), "happened_on"), (PilotUpdate.objects.public(), "happened_on")],
             FIRST_YEAR,
             LAST_YEAR,
         )
     ]
-    fields = filter_fields(update_filter, TIMELINE_FILTERS, labels={"year": "Year"}, choices={"year": year_choices})
+    fields = filter_fields(rows.filterset, TIMELINE_FILTERS, choices={"year": year_choices})
     context = {
         "nav_section": "timeline",
         "crumbs": [("Timeline", None)],
@@ -255,10 +251,9 @@ def timeline(request: HttpRequest) -> HttpResponse:
         "page_obj": page_obj,
         "querystring": params.urlencode(),
         "valid": valid,
-        "updates_only": updates_only,
         "filter_fields": fields,
         "errors": error_summary(fields),
         "filtered": _active_filters(request, TIMELINE_FILTERS),
-        **download_links(request, "pilot-updates"),
+        **download_links(request, "timeline"),
     }
     return render(request, "pilots/timeline.html", context, status=200 if valid else 400)

@@ -8,17 +8,20 @@ from django.urls import reverse
 
 from core.filters import error_summary, filter_fields, year_options
 from core.history import last_updated
+from datasets.definitions import DATASETS
 from datasets.links import download_links
+from datasets.query import build_rows
 from pilots.selectors import published_updates_citing
 from sources import selectors
-from sources.filters import SourceFilter
 
 SOURCES_PER_PAGE = 25
 
 
 def source_list(request: HttpRequest) -> HttpResponse:
-    filterset = SourceFilter(request.GET, queryset=selectors.published_sources())
-    fields = filter_fields(filterset, choices={"year": year_options(selectors.published_sources(), "published_on")})
+    rows = build_rows(DATASETS["sources"], request.GET)
+    fields = filter_fields(
+        rows.filterset, choices={"year": year_options(selectors.published_sources(), "published_on")}
+    )
     errors = error_summary(fields)
 
     params = request.GET.copy()
@@ -36,7 +39,7 @@ def source_list(request: HttpRequest) -> HttpResponse:
     if errors:
         return render(request, "sources/source_list.html", context, status=400)
 
-    paginator = Paginator(filterset.qs.order_by("-published_on", "title", "pk"), SOURCES_PER_PAGE)
+    paginator = Paginator(rows.queryset, SOURCES_PER_PAGE)
     page_number = request.GET.get("page", "1")
     try:
         page_obj = paginator.page(page_number)

@@ -27,6 +27,7 @@ DOCUMENTED = {
     "pilot-updates": ["pilot_slug", "happened_on", "happened_on_precision", "title", "status_after", "source_ids"],
     "sources": ["slug", "title", "published_on", "published_on_precision"],
     "timeline-events": ["slug", "title", "happened_on", "happened_on_precision", "source_ids"],
+    "timeline": ["kind", "pilot_slug", "slug", "happened_on", "happened_on_precision", "title", "source_slugs"],
     "key-figures": ["slug", "label", "value", "unit", "source_id"],
 }
 

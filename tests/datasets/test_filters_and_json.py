@@ -1,113 +1,13 @@
-"""The same filters give the same rows, in the same order, on the HTML list, in the CSV and in the JSON."""
+"""The JSON export: the CSV's names and values, keyset pages, open to other sites. (That a list, its CSV and
+its JSON give the same rows in the same order is test_one_read_path.py.)"""
 
 import pytest
-from django.http import QueryDict
-from django.utils.html import escape
 
-from datasets.definitions import DATASETS
-from pilots import selectors as pilot_selectors
-from pilots.models import PilotUpdate
 from tests.factories import grow_data
 
 from .helpers import read_csv, read_json_pages
 
 pytestmark = pytest.mark.django_db
-
-FILTERS = [
-    ("boroughs", ""),
-    ("boroughs", "ics=NCL"),
-    ("boroughs", "ics=nel&kind=london_borough"),
-    ("boroughs", "sort=-gss_code"),
-    ("boroughs", "sort=ics"),
-    ("boroughs", "kind=city_of_london"),
-    ("integrated-care-systems", ""),
-    ("place-partnerships", "ics=SEL"),
-    ("pilots", ""),
-    ("pilots", "theme=estates"),
-    ("pilots", "ics=NCL"),
-    ("pilots", "borough=haringey"),
-    ("pilots", "status=under_way&year=2015"),
-    ("pilot-participants", "pilot=north-central-london-estates"),
-    ("pilot-participants", "ics=NEL"),
-    ("pilot-participants", "borough=hackney"),
-    ("pilot-updates", ""),
-    ("pilot-updates", "borough=hackney"),
-    ("pilot-updates", "year=2017"),
-    ("pilot-updates", "status_after=announced"),
-    ("pilot-updates", "pilot=hackney-health-and-social-care-integration"),
-    ("sources", "kind=report"),
-    ("sources", "year=2015"),
-    ("sources", ""),
-    ("timeline-events", "year=2022"),
-    ("timeline-events", ""),
-    ("key-figures", "unit=gbp"),
-    ("key-figures", "source=oneill-2016-healthcare-collaboration"),
-]
-
-
-def key_of(dataset, row) -> tuple:
-    return tuple(str(row[name]) for name in dataset.primary_key)
-
-
-def list_rows(dataset, query: str) -> list[tuple]:
-    """The rows the HTML list shows, in its order: its selector, filtered by its FilterSet, ordered as
-    its view orders them."""
-    selector = {"pilot-updates": pilot_selectors.published_updates}.get(dataset.name, dataset.selector)
-    queryset = selector()
-    if dataset.filterset:
-        filterset = dataset.filterset(QueryDict(query), queryset=queryset)
-        assert filterset.is_valid(), filterset.errors
-        queryset = filterset.qs
-    if dataset.name == "boroughs":  # portal.views.boroughs.authority_list
-        queryset = queryset.order_by(*queryset.query.order_by, "name")
-    elif dataset.name == "sources":  # portal.views.sources.source_list
-        queryset = queryset.order_by("-published_on", "title", "pk")
-    elif dataset.name == "pilot-updates":  # portal.views.pilots.timeline
-        ids = [pk for _kind, pk, *_ in pilot_selectors.timeline_entry_keys(None, queryset)]
-        found = {update.pk: update for update in PilotUpdate.objects.filter(pk__in=ids).select_related("pilot")}
-        return [(found[pk].pilot.slug, found[pk].slug) for pk in ids]
-    paths = [next(c.source_path for c in dataset.columns if c.name == name) for name in dataset.primary_key]
-    return [tuple(str(value) for value in row) for row in queryset.values_list(*paths)]
-
-
-@pytest.mark.parametrize(("name", "query"), FILTERS)
-def test_the_same_filters_give_the_same_rows_in_the_same_order(client, name, query):
-    dataset = DATASETS[name]
-    grow_data(times=1)
-
-    expected = list_rows(dataset, query)
-    _, csv_rows = read_csv(client.get(f"/data/{name}.csv?{query}"))
-    json_rows = read_json_pages(client, f"/data/{name}.json?{query}&limit=3")
-
-    assert [key_of(dataset, row) for row in csv_rows] == expected
-    assert [key_of(dataset, row) for row in json_rows] == expected
-    assert len(expected) > 0
-
-
-HTML_LISTS = [
-    ("boroughs", "/boroughs/", "ics=NCL&sort=-gss_code"),
-    ("pilots", "/pilots/", "theme=estates"),
-    ("pilot-updates", "/timeline/", "year=2017"),
-    ("sources", "/sources/", "kind=report"),
-    ("integrated-care-systems", "/ics/", ""),
-    ("place-partnerships", "/places/", ""),
-]
-
-
-def test_every_html_list_is_checked():
-    listed = {param.values[1] if hasattr(param, "values") else param[1] for param in HTML_LISTS}
-    assert listed == {dataset.html_list for dataset in DATASETS.values() if dataset.html_list}
-
-
-@pytest.mark.parametrize(("name", "path", "query"), HTML_LISTS)
-def test_the_html_list_links_to_a_csv_of_its_rows_with_its_filters(client, name, path, query):
-    page = client.get(f"{path}?{query}")
-    assert page.status_code == 200
-    html = page.content.decode()
-
-    assert "Download this list (CSV)" in html
-    expected = f"/data/{name}.csv" + (f"?{query}" if query else "")
-    assert f'href="{escape(expected)}"' in html
 
 
 def test_json_has_the_same_names_and_values_as_the_csv(client):

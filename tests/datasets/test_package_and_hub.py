@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from frictionless import validate
 
 from datasets.definitions import DATASETS
@@ -124,3 +125,16 @@ def test_the_descriptor_is_open_to_other_sites(client):
     response = client.get("/data/datapackage.json")
     assert response["Access-Control-Allow-Origin"] == "*"
     json.loads(response.content)
+
+
+def test_all_zip_as_of_a_date_holds_the_datasets_that_have_a_history_and_validates(client, tmp_path):
+    today = timezone.localdate().isoformat()
+    response = client.get(f"/data/all.zip?as_of={today}")
+
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    with_history = {f"{name}.csv" for name, dataset in DATASETS.items() if not dataset.no_as_of_reason}
+    assert "timeline.csv" not in with_history
+    assert set(archive.namelist()) == {"README.txt", "datapackage.json", *with_history}
+    archive.extractall(tmp_path)
+    report = validate(str(tmp_path / "datapackage.json"))
+    assert report.valid, report.flatten(["resourceName", "rowNumber", "fieldName", "type", "note"])

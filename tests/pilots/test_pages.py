@@ -10,10 +10,18 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
+from boroughs.models import LocalAuthority
 from core.models import PublicationStatus
 from pilots.models import Pilot, PilotUpdate
 from portal.views.pilots import pilot_page_context
-from tests.factories import PilotFactory, PilotParticipantFactory, PilotUpdateFactory, SourceFactory, grow_data
+from tests.factories import (
+    PilotFactory,
+    PilotParticipantFactory,
+    PilotUpdateFactory,
+    SourceFactory,
+    TimelineEventFactory,
+    grow_data,
+)
 
 from .conftest import parse_html
 
@@ -381,19 +389,37 @@ def test_timeline_entries_show_their_date_precision_and_sources(page):
     assert undated.find(cls="app-timeline__date").words == "Date: Not recorded"
 
 
-def test_a_pilot_or_borough_filter_shows_only_updates_and_says_so(page):
-    document = page(f"/timeline/?pilot={NCL}")
-    ids = timeline_ids(document)
+NCL_UPDATE_SLUGS = ("announced", "plans-2016", "national-naylor-report-2017", "london-wide-gp-estate")
+NCL_UPDATES = [f"update-{NCL}-{slug}" for slug in NCL_UPDATE_SLUGS]
 
-    assert ids == [
-        f"update-{NCL}-{slug}"
-        for slug in ("announced", "plans-2016", "national-naylor-report-2017", "london-wide-gp-estate")
-    ]
-    assert "Only pilot updates are shown" in document.find(cls="govuk-inset-text").words
 
-    haringey = timeline_ids(page("/timeline/?borough=haringey"))
-    assert haringey and all(i.startswith((f"update-{NCL}-", f"update-{HARINGEY}-")) for i in haringey)
-    assert len(haringey) == 7
+def test_a_pilot_filter_shows_its_updates_and_the_events_linked_to_it(page):
+    linked = TimelineEventFactory(happened_on=datetime.date(2016, 1, 1))
+    linked.pilots.add(Pilot.objects.get(slug=NCL))
+    other = TimelineEventFactory(happened_on=datetime.date(2016, 1, 1))
+    other.pilots.add(Pilot.objects.get(slug=HACKNEY))
+
+    ids = timeline_ids(page(f"/timeline/?pilot={NCL}"))
+
+    assert [i for i in ids if i.startswith("update-")] == NCL_UPDATES
+    assert [i for i in ids if i.startswith("event-")] == [f"event-{linked.slug}"]
+    assert ids.index(f"event-{linked.slug}") == 1  # in date order: after the 2015 announcement
+
+
+def test_a_borough_filter_shows_its_pilots_updates_its_events_and_london_wide_ones(page):
+    haringey = LocalAuthority.objects.get(slug="haringey")
+    linked = TimelineEventFactory()
+    linked.authorities.add(haringey)
+    london_wide = TimelineEventFactory(london_wide=True)
+    elsewhere = TimelineEventFactory()
+    elsewhere.authorities.add(LocalAuthority.objects.get(slug="hackney"))
+
+    ids = timeline_ids(page("/timeline/?borough=haringey"))
+
+    updates = [i for i in ids if i.startswith("update-")]
+    assert len(updates) == 7 and all(i.startswith((f"update-{NCL}-", f"update-{HARINGEY}-")) for i in updates)
+    assert f"event-{linked.slug}" in ids and f"event-{london_wide.slug}" in ids
+    assert f"event-{elsewhere.slug}" not in ids
 
 
 def test_the_year_filter_applies_to_events_and_updates(page):
@@ -402,14 +428,13 @@ def test_the_year_filter_applies_to_events_and_updates(page):
     assert "event-2017-devolution-deal" in ids
     assert f"update-{NCL}-national-naylor-report-2017" in ids
     assert f"update-{HACKNEY}-announced" not in ids
-    assert not page("/timeline/?year=2016").find_all("div", cls="govuk-inset-text")
 
 
 def test_the_timeline_download_link_carries_the_filters(page):
     document = page("/timeline/?borough=haringey&year=2016&page=1")
     link = next(a for a in document.find_all("a") if a.words == "Download this list (CSV)")
 
-    assert link.attrs["href"].startswith("/data/pilot-updates.csv?")
+    assert link.attrs["href"].startswith("/data/timeline.csv?")
     assert "borough=haringey" in link.attrs["href"] and "year=2016" in link.attrs["href"]
     assert "page" not in link.attrs["href"]
 
@@ -554,12 +579,14 @@ def test_past_the_count_cap_the_timeline_says_more_than_and_pages_with_next(page
     page("/timeline/?page=999", status=404)
 
 
-def test_the_timeline_pages_in_the_same_order_as_one_sorted_list():
-    from pilots import selectors
+def test_the_timeline_is_oldest_first_undated_last_events_before_updates_on_the_same_day(page):
+    day = datetime.date(2019, 6, 1)
+    update = PilotUpdateFactory(happened_on=day, happened_on_precision="day")
+    event = TimelineEventFactory(happened_on=day, happened_on_precision="day")
+    undated = PilotUpdateFactory(happened_on=None, happened_on_precision="")
 
-    grow_data(times=2)
-    keys = selectors.timeline_entry_keys(selectors.published_timeline_events(), selectors.published_updates())
-    everything = list(keys)
-    assert everything == sorted(everything, key=selectors.TimelineKeys.order_key)
-    assert [key for start in range(0, len(everything), 7) for key in keys[start : start + 7]] == everything
-    assert keys.count() == len(everything)
+    ids = timeline_ids(page("/timeline/"))
+
+    assert ids.index(f"event-{event.slug}") + 1 == ids.index(f"update-{update.pilot.slug}-{update.slug}")
+    assert ids[-1] == f"update-{undated.pilot.slug}-{undated.slug}"
+    assert ids.index("event-five-devolution-pilots-announced") < ids.index(f"event-{event.slug}")
