@@ -155,9 +155,9 @@ def _precision(date_column: str, what: str) -> Column:
     )
 
 
-def _source_ids(model: type[models.Model], what: str) -> Column:
+def _source_slugs(model: type[models.Model], what: str) -> Column:
     return Column(
-        "source_ids",
+        "source_slugs",
         STRING,
         f"The published sources {what}, as their slugs (see the sources dataset) separated by ';', in alphabetical "
         "order.",
@@ -207,7 +207,7 @@ BOROUGHS = Dataset(
         ),
         Column("ics_name", STRING, "Name of that integrated care system.", "North East London", path="ics__name"),
         Column(
-            "place_partnership",
+            "place_partnership_slug",
             STRING,
             "Slug of the authority's place partnership (see place-partnerships).",
             "city-and-hackney",
@@ -226,7 +226,7 @@ BOROUGHS = Dataset(
     primary_key=("gss_code",),
     foreign_keys=(
         ForeignKey(("ics_code",), "integrated-care-systems", ("code",)),
-        ForeignKey(("place_partnership",), "place-partnerships", ("slug",)),
+        ForeignKey(("place_partnership_slug",), "place-partnerships", ("slug",)),
     ),
 )
 
@@ -324,7 +324,7 @@ PILOTS = Dataset(
         _precision("announced_on", "the date"),
         Column("summary", STRING, "Two or three plain sentences about the pilot.", "Hackney's pilot set out to ..."),
         Column("aims", STRING, "The pilot's aims, one per line, each stated by a source.", "Combine health and ..."),
-        _source_ids(Pilot, "the pilot's entry draws on"),
+        _source_slugs(Pilot, "the pilot's entry draws on"),
     ),
     primary_key=("slug",),
 )
@@ -353,6 +353,14 @@ PILOT_PARTICIPANTS = Dataset(
             path="authority__gss_code",
             required=True,
             pattern=LOCAL_AUTHORITY_GSS,
+        ),
+        Column(
+            "authority_slug",
+            STRING,
+            "The authority's identifier in the portal's web addresses, as the borough= filter takes it.",
+            "camden",
+            path="authority__slug",
+            required=True,
         ),
         Column("authority_name", STRING, "Name of the authority.", "Camden", path="authority__name"),
         Column("role", STRING, "The authority's role, only where a source states it.", ""),
@@ -400,7 +408,7 @@ PILOT_UPDATES = Dataset(
         ),
         Column("quotation", STRING, "A short exact quotation from the source, if any.", ""),
         Column("quotation_by", STRING, "Who said the quotation.", ""),
-        _source_ids(PilotUpdate, "that report the update"),
+        _source_slugs(PilotUpdate, "that report the update"),
     ),
     primary_key=("pilot_slug", "slug"),
     foreign_keys=(ForeignKey(("pilot_slug",), "pilots", ("slug",)),),
@@ -462,7 +470,7 @@ TIMELINE_EVENTS = Dataset(
         ),
         _precision("happened_on", "the date"),
         Column("description", STRING, "What happened, in a few plain sentences.", ""),
-        _source_ids(TimelineEvent, "that report the event"),
+        _source_slugs(TimelineEvent, "that report the event"),
     ),
     primary_key=("slug",),
 )
@@ -555,7 +563,7 @@ KEY_FIGURES = Dataset(
         Column("period", STRING, "The period or date the figure refers to, as stated.", "by 2020"),
         Column("note", STRING, "Context a reader needs.", "The figure is a projection."),
         Column(
-            "source_id",
+            "source_slug",
             STRING,
             "Slug of the source that states the figure (see sources).",
             "oneill-2016-healthcare-collaboration",
@@ -564,7 +572,7 @@ KEY_FIGURES = Dataset(
         ),
     ),
     primary_key=("slug",),
-    foreign_keys=(ForeignKey(("source_id",), "sources", ("slug",)),),
+    foreign_keys=(ForeignKey(("source_slug",), "sources", ("slug",)),),
 )
 
 DATASETS: dict[str, Dataset] = {

@@ -18,6 +18,9 @@ LICENCE = {
     "path": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
 }
 PACKAGE_NAME = "london-health-devolution-portal"
+# The data package's version (semantic versioning): the major number goes up when a column is renamed
+# or removed, the minor when one is added. Every change is listed in CHANGELOG.md.
+PACKAGE_VERSION = "2.0.0"
 CSV_DIALECT = {"delimiter": ",", "lineTerminator": "\r\n", "quoteChar": '"', "doubleQuote": True, "header": True}
 
 CSV_CONTRACT = [
@@ -65,6 +68,7 @@ def datapackage(*, homepage: str = "", as_of: datetime.date | None = None) -> di
     descriptor = {
         "profile": "tabular-data-package",
         "name": PACKAGE_NAME,
+        "version": PACKAGE_VERSION,
         "title": f"{settings.PORTAL_NAME}: open data",
         "description": "London health and care devolution: the 2015 devolution pilots, the 32 London boroughs and "
         "the City of London, the five integrated care systems, place partnerships, and the sources every fact cites.",

@@ -113,12 +113,12 @@ def test_as_of_reads_related_records_and_sources_from_their_history(client):
     _, then = read_csv(client.get("/data/pilot-updates.csv?as_of=2020-06-30"))
     row = next(row for row in then if row["slug"] == "an-update")
     assert row["pilot_slug"] == "old-pilot-slug"
-    assert row["source_ids"] == "the-original-source"
+    assert row["source_slugs"] == "the-original-source"
     assert "update-of-a-draft" not in {row["slug"] for row in then}
 
     _, now = read_csv(client.get("/data/pilot-updates.csv"))
     row = next(row for row in now if row["slug"] == "an-update")
-    assert (row["pilot_slug"], row["source_ids"]) == ("new-pilot-slug", "a-newer-source")
+    assert (row["pilot_slug"], row["source_slugs"]) == ("new-pilot-slug", "a-newer-source")
     assert "update-of-a-draft" in {row["slug"] for row in now}
 
 

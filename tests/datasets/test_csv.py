@@ -19,16 +19,16 @@ from .helpers import csv_text, read_csv
 pytestmark = pytest.mark.django_db
 
 DOCUMENTED = {
-    "boroughs": ["gss_code", "name", "kind", "ics_code", "ics_name", "place_partnership"],
+    "boroughs": ["gss_code", "name", "kind", "ics_code", "ics_name", "place_partnership_slug"],
     "integrated-care-systems": ["code", "name", "icb_name", "icb_ods_code", "icb_gss_code"],
     "place-partnerships": ["slug", "name", "ics_code"],
     "pilots": ["slug", "title", "theme", "status", "announced_on"],
-    "pilot-participants": ["pilot_slug", "gss_code", "authority_name"],
-    "pilot-updates": ["pilot_slug", "happened_on", "happened_on_precision", "title", "status_after", "source_ids"],
+    "pilot-participants": ["pilot_slug", "gss_code", "authority_slug", "authority_name"],
+    "pilot-updates": ["pilot_slug", "happened_on", "happened_on_precision", "title", "status_after", "source_slugs"],
     "sources": ["slug", "title", "published_on", "published_on_precision"],
-    "timeline-events": ["slug", "title", "happened_on", "happened_on_precision", "source_ids"],
+    "timeline-events": ["slug", "title", "happened_on", "happened_on_precision", "source_slugs"],
     "timeline": ["kind", "pilot_slug", "slug", "happened_on", "happened_on_precision", "title", "source_slugs"],
-    "key-figures": ["slug", "label", "value", "unit", "source_id"],
+    "key-figures": ["slug", "label", "value", "unit", "source_slug"],
 }
 
 
@@ -60,7 +60,7 @@ def test_the_shipped_codes_sit_beside_the_names(client):
     assert hackney["name"] == "Hackney"
     assert hackney["ics_code"] == "NEL"
     assert hackney["ics_name"] == "North East London"
-    assert hackney["place_partnership"] == "city-and-hackney"
+    assert hackney["place_partnership_slug"] == "city-and-hackney"
 
     _, rows = read_csv(client.get("/data/integrated-care-systems.csv"))
     ncl = next(row for row in rows if row["code"] == "NCL")
@@ -108,7 +108,7 @@ def test_a_negative_number_stays_a_number(client):
     assert by_slug["a-count"]["value"] == "1200"
 
 
-def test_source_ids_list_only_published_sources_in_alphabetical_order(client):
+def test_source_slugs_list_only_published_sources_in_alphabetical_order(client):
     sources = [
         SourceFactory(slug="zz-last"),
         SourceFactory(slug="aa-first"),
@@ -119,7 +119,7 @@ def test_source_ids_list_only_published_sources_in_alphabetical_order(client):
     _, rows = read_csv(client.get("/data/pilot-updates.csv"))
 
     row = next(row for row in rows if row["slug"] == update.slug)
-    assert row["source_ids"] == "aa-first;zz-last"
+    assert row["source_slugs"] == "aa-first;zz-last"
 
 
 def test_exports_show_published_records_only(client):
@@ -236,3 +236,13 @@ def test_memory_stays_flat_however_many_rows():
     small, large = peak_for(2_000), peak_for(50_000)
     assert large < small * 1.5
     assert large < 5_000_000
+
+
+def test_a_participant_rows_authority_slug_is_what_the_borough_filter_takes(client):
+    _, rows = read_csv(client.get("/data/pilot-participants.csv"))
+    slug = rows[0]["authority_slug"]
+
+    _, filtered = read_csv(client.get(f"/data/pilot-participants.csv?borough={slug}"))
+
+    assert filtered and {row["authority_slug"] for row in filtered} == {slug}
+    assert {row["gss_code"] for row in filtered} == {rows[0]["gss_code"]}

@@ -94,8 +94,8 @@ def test_the_awkward_cells_are_written_as_the_contract_says(client, settings):
     assert awkward["quotation"] == "'\tIndented"
     assert awkward["quotation_by"] == '\'-dash, "quoted"'
     assert awkward["happened_on"] == "" and awkward["status_after"] == ""
-    assert awkward["source_ids"] == "aa-first;zz-last"
-    assert rows["listed"]["source_ids"] == "'-minus;aa-first"
+    assert awkward["source_slugs"] == "aa-first;zz-last"
+    assert rows["listed"]["source_slugs"] == "'-minus;aa-first"
     assert rows["plain"]["title"] == "'@SUM(A1:A2)"
     assert rows["plain"]["happened_on"] == "0999-01-02"
     assert ",," in text  # empty cells are empty, never ""

@@ -5,6 +5,7 @@ import json
 import re
 import zipfile
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -58,7 +59,7 @@ def test_the_package_describes_every_column_with_keys(client):
         assert resources[name]["path"] == f"{name}.csv"
     assert resources["boroughs"]["schema"]["foreignKeys"] == [
         {"fields": ["ics_code"], "reference": {"resource": "integrated-care-systems", "fields": ["code"]}},
-        {"fields": ["place_partnership"], "reference": {"resource": "place-partnerships", "fields": ["slug"]}},
+        {"fields": ["place_partnership_slug"], "reference": {"resource": "place-partnerships", "fields": ["slug"]}},
     ]
     assert resources["pilot-updates"]["schema"]["foreignKeys"][0]["reference"]["resource"] == "pilots"
 
@@ -138,3 +139,10 @@ def test_all_zip_as_of_a_date_holds_the_datasets_that_have_a_history_and_validat
     archive.extractall(tmp_path)
     report = validate(str(tmp_path / "datapackage.json"))
     assert report.valid, report.flatten(["resourceName", "rowNumber", "fieldName", "type", "note"])
+
+
+def test_the_package_version_is_the_newest_in_the_changelog(client):
+    changelog = (Path(__file__).resolve().parents[2] / "CHANGELOG.md").read_text()
+    newest = re.search(r"^## ([0-9]+\.[0-9]+\.[0-9]+)$", changelog, re.M).group(1)
+
+    assert client.get("/data/datapackage.json").json()["version"] == newest == "2.0.0"
