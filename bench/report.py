@@ -222,7 +222,7 @@ def section_exports() -> list[str]:
     notes = [
         "",
         "Why, and what limits it: the rows cost PostgreSQL most of the time (a correlated subquery per row "
-        "for `source_ids`, about 0.02 ms, on one index scan), so COPY itself runs at 40-55k rows/s on a quiet "
+        "for `source_slugs`, about 0.02 ms, on one index scan), so COPY itself runs at 40-55k rows/s on a quiet "
         "machine. Before, Django's server-side cursor outside a transaction is declared WITH HOLD, so "
         "PostgreSQL computed and stored the whole result (about 500 MB) before the first byte (18-32 s), and "
         "the worker then spent 15-17 s of CPU in Python afterwards, one after the other. With COPY "

@@ -67,11 +67,18 @@ def test_the_pilot_list_has_a_filter_form_of_labelled_selects(page):
     form = document.find("form")
 
     assert form.attrs["method"] == "get"
-    for name in ("theme", "status", "ics", "borough", "year"):
+    labels = {label.attrs.get("for"): label.words for label in form.find_all("label")}
+    expected = {
+        "theme": "Theme",
+        "status": "Status",
+        "ics": "Integrated care system",
+        "borough": "Borough",
+        "year": "Year announced",
+    }
+    for name, label in expected.items():
         select = form.find("select", id=f"filter-{name}")
         assert select.attrs["name"] == name
-        assert form.find("label", cls="govuk-label").tag == "label"
-        assert any(label.attrs.get("for") == f"filter-{name}" for label in form.find_all("label"))
+        assert labels[f"filter-{name}"] == label
     assert form.find("button").words == "Apply filters"
     assert "Clear filters" in [link.words for link in form.find_all("a")]
     assert [option.attrs["value"] for option in form.find("select", id="filter-year").find_all("option")] == [
