@@ -11,8 +11,10 @@
   source, and follows ``officers.services.can_publish``; drafts can be previewed.
 """
 
-import csv
+import operator
+import re
 from collections.abc import Iterable
+from functools import reduce
 from typing import Any
 
 from concurrency.admin import ConcurrencyActionMixin
@@ -23,7 +25,8 @@ from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connections, models, router
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponseBase, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -34,15 +37,50 @@ from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.utils import get_m2m_reverse_field_name
 
-from core.models import PublicationStatus, Publishable
+from core.models import Publishable
+from datasets.definitions import DATE, INTEGER, NUMBER, STRING, Column
+from datasets.writers import python_csv_chunks
 from officers.scoping import in_scope, is_editor, scope_queryset
-from officers.services import STATUS_CHANGE_MESSAGE, can_publish, check_publishable, mark_published, publish, withdraw
+from officers.services import PublicationRefused, check_publication_rules, publish, stamp_publication, withdraw
 
 STALE_MESSAGE = (
     "Someone else saved this record after you opened it, so your changes have NOT been saved and nothing "
     "was overwritten. Your values are still in the form below. Open the latest version in a new tab, "
     "re-apply your changes there and save."
 )
+
+
+STALE_SELECTION = (
+    "Nothing was changed: someone saved one or more of the selected records after you opened this list, "
+    "or they are no longer in it. Reload the list, check the records and try again."
+)
+SELECTION_UNREADABLE = "The selection could not be read, so nothing was changed. Tick the records again and retry."
+SELECT_ALL_REFUSED = (
+    "Nothing was changed: \u201cselect all\u201d is only for downloading. Before changing a record the admin checks "
+    "that nobody saved it since you saw it, and the records beyond this page were never shown to you. "
+    "Select the records on this page instead."
+)
+# A selected row as the list posts it: "<id>,<version>", both positive integers that fit in 63 bits.
+_SELECTED = re.compile(r"[1-9][0-9]{0,17},[0-9]{1,18}")
+
+
+def _chosen_action(request: HttpRequest) -> str:
+    """The action whose button was pressed (the list may show an action menu above and below)."""
+    names = request.POST.getlist("action")
+    index = request.POST.get("index", "0")
+    position = int(index) if index.isdigit() and int(index) < len(names) else 0
+    return names[position] if names else ""
+
+
+def _column_type(field: models.Field) -> str:
+    """The Table Schema type of a model field, as the CSV writer reads it: text is neutralised, numbers not."""
+    if isinstance(field, models.CharField | models.TextField):
+        return STRING
+    if isinstance(field, models.DecimalField):
+        return NUMBER
+    if isinstance(field, models.DateField) and not isinstance(field, models.DateTimeField):
+        return DATE
+    return INTEGER if isinstance(field, models.IntegerField | models.ForeignKey) else "any"
 
 
 def _version_field(model: type[models.Model]) -> models.Field | None:
@@ -61,8 +99,11 @@ class PortalAdminForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         self._check_version()
-        self._check_publication(cleaned)
         return cleaned
+
+    def _post_clean(self) -> None:
+        super()._post_clean()  # the instance now holds the submitted values: the rules read those
+        self._check_publication()
 
     def _check_version(self) -> None:
         field = _version_field(self._meta.model)
@@ -91,40 +132,20 @@ class PortalAdminForm(forms.ModelForm):
         delta = latest.diff_against(opened, excluded_fields=["version"])
         return [str(capfirst(type(self.instance)._meta.get_field(name).verbose_name)) for name in delta.changed_fields]
 
-    def _check_publication(self, cleaned: dict[str, Any]) -> None:
+    def _check_publication(self) -> None:
         if not isinstance(self.instance, Publishable) or "publication_status" not in self.fields:
             return
-        new_status = cleaned.get("publication_status")
-        old_status = self.initial.get("publication_status") if self.instance.pk else None
-        if new_status != old_status and new_status in (PublicationStatus.PUBLISHED, PublicationStatus.WITHDRAWN):
-            user = self.current_user
-            if user is None or not can_publish(user=user, record=self.instance):
-                if getattr(self.instance, "status_after", ""):
-                    message = STATUS_CHANGE_MESSAGE
-                else:
-                    message = "You may save this as a draft; a portal editor will publish it."
-                self.add_error("publication_status", message)
-                return
-        if new_status == PublicationStatus.PUBLISHED:
-            sources = cleaned.get("sources") if "sources" in self.fields else None
-            try:
-                check_publishable(record=self.instance, sources=sources)
-            except ValidationError as error:
-                self.add_error("sources" if "sources" in self.fields else None, error)
+        sources = self.cleaned_data.get("sources") if "sources" in self.fields else None
+        try:
+            check_publication_rules(record=self.instance, by=self.current_user, sources=sources)
+        except PublicationRefused as error:
+            self.add_error("publication_status", error)
+        except ValidationError as error:
+            self.add_error(next((name for name in ("sources", "source") if name in self.fields), None), error)
 
 
 def bind_user(form_class: type[forms.BaseForm], user: Any) -> type[forms.BaseForm]:
     return type(form_class.__name__, (form_class,), {"current_user": user})
-
-
-def apply_publication(request: HttpRequest, form: forms.ModelForm) -> None:
-    """When a form moves a record to 'published', record who and when."""
-    instance = form.instance
-    if not isinstance(instance, Publishable) or "publication_status" not in form.fields:
-        return
-    was = form.initial.get("publication_status") if instance.pk else None
-    if instance.publication_status == PublicationStatus.PUBLISHED and was != PublicationStatus.PUBLISHED:
-        mark_published(record=instance, by=request.user)
 
 
 class ScopedChoicesMixin:
@@ -220,13 +241,15 @@ class PortalModelAdmin(ScopedChoicesMixin, ConcurrencyActionMixin, SimpleHistory
     def save_model(self, request, obj, form, change):
         if change and not form.has_changed() and not getattr(request, "_portal_reverting", False):
             return  # nothing typed into this record (an inline may still change): no empty history entry
-        apply_publication(request, form)
+        if isinstance(obj, Publishable):
+            stamp_publication(record=obj, by=request.user)
         super().save_model(request, obj, form, change)
 
     def save_formset(self, request, form, formset, change):
         for inline_form in formset.forms:
-            if inline_form.has_changed() and not formset._should_delete_form(inline_form):
-                apply_publication(request, inline_form)
+            instance = inline_form.instance
+            if isinstance(instance, Publishable) and inline_form.has_changed():
+                stamp_publication(record=instance, by=request.user)
         super().save_formset(request, form, formset, change)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
@@ -277,9 +300,6 @@ class PortalModelAdmin(ScopedChoicesMixin, ConcurrencyActionMixin, SimpleHistory
                 continue
             try:
                 service(record=record, by=request.user)
-            except PermissionError:
-                reason = STATUS_CHANGE_MESSAGE if getattr(record, "status_after", "") else "an editor must do this"
-                refused.append(f"{record} ({reason})")
             except ValidationError as error:
                 refused.append(f"{record} ({' '.join(error.messages)})")
             else:
@@ -299,21 +319,50 @@ class PortalModelAdmin(ScopedChoicesMixin, ConcurrencyActionMixin, SimpleHistory
 
     @admin.action(description="Download the selected records as CSV", permissions=["view"])
     def export_csv(self, request, queryset):
-        fields = [
-            field
-            for field in self.model._meta.concrete_fields
-            if field.name not in {"version"} and not field.name.startswith("_")
-        ]
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        """Through the public exports' formula-safe writer: a cell such as ``=HYPERLINK(...)`` is
+        neutralised, numbers stay numbers."""
+        fields = [field for field in self.model._meta.concrete_fields if field.name != "version"]
+        columns = [Column(name=field.name, type=_column_type(field), description="", example="") for field in fields]
+        rows = queryset.order_by("pk").values_list(*(field.attname for field in fields)).iterator()
+        response = StreamingHttpResponse(python_csv_chunks(columns, rows), content_type="text/csv; charset=utf-8")
         stamp = timezone.now().strftime("%Y%m%d-%H%M")
         response["Content-Disposition"] = f'attachment; filename="{self.opts.model_name}-{stamp}.csv"'
-        writer = csv.writer(response)
-        writer.writerow([field.name for field in fields])
-        for record in queryset:
-            writer.writerow([field.value_from_object(record) for field in fields])
         return response
 
     actions = ["publish_selected", "withdraw_selected", "export_csv"]
+    delete_selected_confirmation_template = "concurrency/delete_selected_confirmation.html"  # posts versions too
+    read_only_actions = frozenset({"export_csv"})
+
+    def response_action(self, request, queryset):
+        """Runs a list action on the selected records, each checked against the version the list showed.
+
+        A selection that cannot be read (tampered with, or longer than any list page) is refused with a
+        message, and so is "select all" for an action that changes records: the check compares each
+        record with the version the user saw, and records beyond the page were never shown.
+        """
+        actions = self.get_actions(request)
+        name = _chosen_action(request)
+        if name not in actions:
+            self.message_user(request, "Choose an action from the list.", messages.WARNING)
+            return HttpResponseRedirect(".")
+        selection = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        limit = max(self.list_per_page, self.list_max_show_all)
+        if len(selection) > limit or not all(_SELECTED.fullmatch(value) for value in selection):
+            self.message_user(request, SELECTION_UNREADABLE, messages.ERROR)
+            return HttpResponseRedirect(".")
+        if request.POST.get("select_across") not in (None, "", "0"):
+            if name not in self.read_only_actions:
+                self.message_user(request, SELECT_ALL_REFUSED, messages.ERROR)
+                return HttpResponseRedirect(".")
+        else:
+            version = _version_field(self.model).attname
+            pairs = {tuple(value.split(",")) for value in selection}
+            queryset = queryset.filter(reduce(operator.or_, (Q(pk=pk, **{version: v}) for pk, v in pairs)))
+            if queryset.count() != len(pairs):
+                self.message_user(request, STALE_SELECTION, messages.ERROR)
+                return HttpResponseRedirect(".")
+        response = actions[name][0](self, request, queryset)
+        return response if isinstance(response, HttpResponseBase) else HttpResponseRedirect(".")
 
     # ---- history -----------------------------------------------------------------------------
 

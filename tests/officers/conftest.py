@@ -101,3 +101,9 @@ def snapshot(obj) -> dict:
     values["version"] = getattr(fresh, "version", None)
     values["history"] = fresh.history.count() if hasattr(fresh, "history") else None
     return values
+
+
+def form_data(form) -> dict:
+    """What a bound admin form shown on a page would post back if nothing were typed."""
+    data = {bf.html_name: _post_value(bf) for bf in form}
+    return {key: value for key, value in data.items() if value not in ("", [])}
