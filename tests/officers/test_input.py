@@ -76,3 +76,23 @@ def test_officers_add_sources_and_change_only_their_own(hackney_officer, lewisha
     assert source.published_by == hackney_officer
     assert client_for(hackney_officer).get(_url(source)).context["has_change_permission"]
     assert not client_for(lewisham_officer).get(_url(source)).context["has_change_permission"]
+
+
+@pytest.mark.django_db
+def test_who_added_a_source_is_kept_on_it_so_pruning_history_changes_no_permission(hackney_officer):
+    response = client_for(hackney_officer).post(
+        reverse("admin:sources_source_add"),
+        {
+            "title": "Hackney scrutiny notes",
+            "slug": "hackney-scrutiny-notes",
+            "kind": "report",
+            "url": "https://example.org/n",
+            "publication_status": "draft",
+        },
+    )
+    assert response.status_code == 302, response.context["errors"]
+    source = Source.objects.get(slug="hackney-scrutiny-notes")
+    assert source.created_by == hackney_officer
+    source.history.all().delete()  # e.g. django-simple-history's clean_old_history
+    page = client_for(hackney_officer).get(_url(source))
+    assert page.context["has_change_permission"]

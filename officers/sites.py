@@ -1,0 +1,67 @@
+"""The admin site: its names, and "view on site" limited to what the public may see.
+
+It is the default admin site (``officers.apps.PortalAdminConfig`` replaces ``django.contrib.admin`` in
+INSTALLED_APPS), so ``admin.site`` and ``@admin.register`` are this site.
+"""
+
+from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.http import Http404, HttpRequest, HttpResponseRedirect
+from django.urls import path
+
+from core.models import Publishable
+from pilots import selectors as pilot_selectors
+from pilots.models import Pilot, PilotUpdate, TimelineEvent
+from sources import selectors as source_selectors
+from sources.models import KeyFigure, Source
+
+# What the public may see of each publishable model; a record of any other publishable model is treated
+# as not public. Records that are not publishable (the areas) are always public.
+PUBLIC_RECORDS = {
+    Pilot: pilot_selectors.published_pilots,
+    PilotUpdate: pilot_selectors.published_updates,
+    TimelineEvent: pilot_selectors.published_timeline_events,
+    Source: source_selectors.published_sources,
+    KeyFigure: source_selectors.published_key_figures,
+}
+
+
+def is_public(obj: models.Model) -> bool:
+    selector = PUBLIC_RECORDS.get(type(obj))
+    if selector is None:
+        return not isinstance(obj, Publishable)
+    return selector().filter(pk=obj.pk).exists()
+
+
+class PortalAdminSite(admin.AdminSite):
+    site_header = "London Health Devolution Portal admin"
+    site_title = "London Health Devolution Portal admin"
+    index_title = "Keep your borough's entries current"
+    site_url = "/"
+
+    def get_urls(self):
+        """Django's URLs, with "view on site" (``r/<content type>/<id>/``) replaced by :meth:`view_on_site`."""
+        own = path(
+            "r/<path:content_type_id>/<path:object_id>/", self.admin_view(self.view_on_site), name="view_on_site"
+        )
+        return [own if getattr(url, "name", None) == "view_on_site" else url for url in super().get_urls()]
+
+    def view_on_site(self, request: HttpRequest, content_type_id: str, object_id: str) -> HttpResponseRedirect:
+        """The record's public page, only if the user may see the record and the public may too: a draft,
+        a withdrawn record or another borough's record is "not found" (its address would name it)."""
+        try:
+            model = ContentType.objects.get_for_id(int(content_type_id)).model_class()
+        except (ValueError, OverflowError, ContentType.DoesNotExist):
+            raise Http404("No such kind of record.") from None
+        model_admin = self._registry.get(model)
+        if model_admin is None or not hasattr(model, "get_absolute_url"):
+            raise Http404("No such kind of record.")
+        try:
+            obj = model_admin.get_queryset(request).get(pk=object_id)
+        except (model.DoesNotExist, ValueError, OverflowError, ValidationError):
+            raise Http404("No such record, or it belongs to another borough.") from None
+        if not is_public(obj):
+            raise Http404("This record is not on the public site.")
+        return HttpResponseRedirect(obj.get_absolute_url())
