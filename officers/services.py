@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from boroughs.models import LocalAuthority
 from core.models import PublicationStatus, Publishable
@@ -79,6 +80,17 @@ def create_officer(
     profile.save()
     profile.authorities.set(authorities)
     return user
+
+
+@transaction.atomic
+def start_two_factor_enrolment(*, user: AbstractBaseUser, confirmed: bool = False) -> TOTPDevice:
+    """A new authenticator-app key (TOTP) for ``user``, replacing any they have not confirmed yet.
+
+    Unconfirmed, it is confirmed by the first right code on the set-up page; ``confirmed`` (for
+    ``create_officer --two-factor``, which prints the key) makes it the account's second factor at once.
+    """
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=confirmed)
 
 
 class PublicationRefused(ValidationError):

@@ -1,4 +1,5 @@
-"""The admin site: its names, and "view on site" limited to what the public may see.
+"""The admin site: its names, two-factor sign-in for staff (``officers.two_factor``), and "view on site"
+limited to what the public may see.
 
 It is the default admin site (``officers.apps.PortalAdminConfig`` replaces ``django.contrib.admin`` in
 INSTALLED_APPS), so ``admin.site`` and ``@admin.register`` are this site.
@@ -8,14 +9,21 @@ from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.http import Http404, HttpRequest, HttpResponseRedirect
-from django.urls import path
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.http import urlencode
 
 from core.models import Publishable
+from officers import two_factor
 from pilots import selectors as pilot_selectors
 from pilots.models import Pilot, PilotUpdate, TimelineEvent
 from sources import selectors as source_selectors
 from sources.models import KeyFigure, Source
+
+
+def _next(request: HttpRequest) -> str:
+    return request.POST.get("next") or request.GET.get("next") or reverse("admin:index")
+
 
 # What the public may see of each publishable model; a record of any other publishable model is treated
 # as not public. Records that are not publishable (the areas) are always public.
@@ -41,12 +49,32 @@ class PortalAdminSite(admin.AdminSite):
     index_title = "Keep your borough's entries current"
     site_url = "/"
 
+    def has_permission(self, request: HttpRequest) -> bool:
+        """Staff, and (where two-factor sign-in is required) past the second factor too."""
+        return super().has_permission(request) and not two_factor.needs_second_factor(request)
+
+    def login(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        """The password step; a member of staff signed in without their second factor goes on to it."""
+        if not two_factor.needs_second_factor(request):
+            response = super().login(request, extra_context)
+            if not (request.method == "POST" and request.user.is_authenticated):
+                return response
+            if not two_factor.needs_second_factor(request):
+                two_factor.signed_in(request)
+                return response
+        return HttpResponseRedirect(f"{reverse('admin:two_factor')}?{urlencode({'next': _next(request)})}")
+
     def get_urls(self):
-        """Django's URLs, with "view on site" (``r/<content type>/<id>/``) replaced by :meth:`view_on_site`."""
+        """Django's URLs and the second factor's, with "view on site" (``r/<content type>/<id>/``) replaced
+        by :meth:`view_on_site`."""
         own = path(
             "r/<path:content_type_id>/<path:object_id>/", self.admin_view(self.view_on_site), name="view_on_site"
         )
-        return [own if getattr(url, "name", None) == "view_on_site" else url for url in super().get_urls()]
+        return [
+            path("second-factor/", two_factor.second_factor_view, name="two_factor"),
+            path("second-factor/set-up/", two_factor.enrol_view, name="two_factor_enrol"),
+            *(own if getattr(url, "name", None) == "view_on_site" else url for url in super().get_urls()),
+        ]
 
     def view_on_site(self, request: HttpRequest, content_type_id: str, object_id: str) -> HttpResponseRedirect:
         """The record's public page, only if the user may see the record and the public may too: a draft,

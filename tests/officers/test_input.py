@@ -2,11 +2,21 @@
 choices limited to the officer's own records, sources an officer adds."""
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from boroughs.models import LocalAuthority
 from pilots.models import Pilot
-from sources.models import Source
+from sources.models import GlossaryTerm, Source
+from tests.factories import (
+    KeyFigureFactory,
+    LocalAuthorityFactory,
+    PilotFactory,
+    PilotUpdateFactory,
+    PlacePartnershipFactory,
+    SourceFactory,
+    TimelineEventFactory,
+)
 
 from .conftest import change_form_data, client_for
 
@@ -96,3 +106,36 @@ def test_who_added_a_source_is_kept_on_it_so_pruning_history_changes_no_permissi
     source.history.all().delete()  # e.g. django-simple-history's clean_old_history
     page = client_for(hackney_officer).get(_url(source))
     assert page.context["has_change_permission"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("slug", ["-1", "-minus", "=1", "+cmd", "@SUM"])
+def test_a_slug_a_spreadsheet_would_read_as_a_formula_is_refused(editor, slug):
+    source = Source.objects.first()
+    data = change_form_data(editor, source)
+    data["slug"] = slug
+    response = client_for(editor).post(_url(source), data)
+    assert response.status_code == 200
+    assert "slug" in response.context["adminform"].form.errors
+    source.refresh_from_db()
+    assert source.slug != slug
+
+
+SLUGGED = {
+    "place partnership": lambda slug: PlacePartnershipFactory(slug=slug),
+    "local authority": lambda slug: LocalAuthorityFactory(slug=slug),
+    "pilot": lambda slug: PilotFactory(slug=slug),
+    "pilot update": lambda slug: PilotUpdateFactory(slug=slug),
+    "timeline event": lambda slug: TimelineEventFactory(slug=slug),
+    "source": lambda slug: SourceFactory(slug=slug),
+    "key figure": lambda slug: KeyFigureFactory(slug=slug),
+    "glossary term": lambda slug: GlossaryTerm.objects.create(slug=slug, term="Term", definition="Meaning."),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("model", SLUGGED)
+def test_the_database_refuses_a_slug_beginning_with_a_hyphen_on_every_model(model):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SLUGGED[model]("-1")
+    SLUGGED[model]("a-1")  # an ordinary slug is fine
