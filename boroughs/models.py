@@ -7,7 +7,7 @@ from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from core.models import PublicQuerySet
+from core.models import PublicQuerySet, slug_start_constraint, validate_slug_start
 from sources.models import Source
 
 LOCAL_AUTHORITY_GSS = r"^E09[0-9]{6}$"
@@ -60,7 +60,7 @@ class IntegratedCareSystem(models.Model):
 class PlacePartnership(models.Model):
     """A borough-level ('place') partnership inside an ICS; City and Hackney form one place."""
 
-    slug = models.SlugField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True, validators=[validate_slug_start])
     name = models.CharField(max_length=200, unique=True)
     ics = models.ForeignKey(
         IntegratedCareSystem, verbose_name="ICS", on_delete=models.PROTECT, related_name="place_partnerships"
@@ -78,6 +78,7 @@ class PlacePartnership(models.Model):
 
     class Meta:
         ordering = ["name"]
+        constraints = [slug_start_constraint("placepartnership")]
 
     def __str__(self) -> str:
         return self.name
@@ -101,7 +102,7 @@ class LocalAuthority(models.Model):
         help_text="ONS Government Statistical Service code, e.g. E09000012.",
     )
     name = models.CharField(max_length=100, unique=True)
-    slug = models.SlugField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True, validators=[validate_slug_start])
     kind = models.CharField(max_length=20, choices=Kind.choices, db_index=True)
     ics = models.ForeignKey(
         IntegratedCareSystem, verbose_name="ICS", on_delete=models.PROTECT, related_name="authorities"
@@ -122,6 +123,7 @@ class LocalAuthority(models.Model):
         verbose_name_plural = "local authorities"
         constraints = [
             models.CheckConstraint(condition=models.Q(gss_code__regex=LOCAL_AUTHORITY_GSS), name="la_gss_code_format"),
+            slug_start_constraint("localauthority"),
         ]
 
     def __str__(self) -> str:

@@ -1,7 +1,8 @@
-"""Rules shared by the editable records of every app: publication state and http(s)-only links."""
+"""Rules shared by the editable records of every app: publication state, http(s)-only links, and slugs
+that a spreadsheet never reads as a formula."""
 
 from django.conf import settings
-from django.core.validators import URLValidator
+from django.core.validators import RegexValidator, URLValidator
 from django.db import models
 
 
@@ -82,3 +83,25 @@ def web_url_constraint(field: str, model_name: str) -> models.CheckConstraint:
         | models.Q(**{f"{field}__startswith": "https://"}),
         name=f"{model_name}_{field}_is_web_url",
     )
+
+
+# A spreadsheet reads a cell beginning with one of these as a formula. Identifiers never need
+# neutralising in an export, so no slug may begin with one (SlugField already refuses all but "-").
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+validate_slug_start = RegexValidator(
+    r"\A[=+\-@]",
+    inverse_match=True,
+    message="Start the slug with a letter or a number: one beginning with =, +, - or @ would be read as a formula "
+    "by spreadsheets.",
+    code="slug_start",
+)
+
+
+def slug_start_constraint(model_name: str, field: str = "slug") -> models.CheckConstraint:
+    """Database rule: the slug does not begin with a formula character (``validate_slug_start``)."""
+    begins = models.Q()
+    for start in FORMULA_STARTS:
+        begins |= models.Q(**{f"{field}__startswith": start})
+    return models.CheckConstraint(condition=~begins, name=f"{model_name}_{field}_not_formula")

@@ -1,16 +1,17 @@
 """Write paths for officers and publication. Admin actions, admin forms and the management command
 all go through these functions, so the rules live in one place."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from boroughs.models import LocalAuthority
 from core.models import PublicationStatus, Publishable
@@ -27,6 +28,7 @@ STATUS_CHANGE_MESSAGE = (
     "This update changes the pilot's status, which is a change to the pilot itself: save it as a draft and a "
     "portal editor will check it and publish it."
 )
+EDITOR_PUBLISHES_MESSAGE = "You may save this as a draft; a portal editor will publish it."
 
 
 def find_authorities(*, references: Sequence[str]) -> list[LocalAuthority]:
@@ -80,12 +82,31 @@ def create_officer(
     return user
 
 
-def cites_published_source(record: models.Model, *, sources: Sequence[Source] | None = None) -> bool:
-    """Whether the record names at least one published source (``sources``: the values about to be saved)."""
+@transaction.atomic
+def start_two_factor_enrolment(*, user: AbstractBaseUser, confirmed: bool = False) -> TOTPDevice:
+    """A new authenticator-app key (TOTP) for ``user``, replacing any they have not confirmed yet.
+
+    Unconfirmed, it is confirmed by the first right code on the set-up page; ``confirmed`` (for
+    ``create_officer --two-factor``, which prints the key) makes it the account's second factor at once.
+    """
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=confirmed)
+
+
+class PublicationRefused(ValidationError):
+    """The user may not make this publication change; an editor must (the message says why)."""
+
+
+def cites_published_source(*, record: Publishable, sources: Iterable[Source] | None = None) -> bool:
+    """Whether the record names at least one published source. ``sources``: the many-to-many values
+    about to be saved (None: as stored); a key figure's ``source`` is read from the record itself."""
     if isinstance(record, Source):
         return True
     if isinstance(record, KeyFigure):
-        return record.source_id is not None and record.source.is_published
+        return (
+            record.source_id is not None
+            and Source.objects.filter(pk=record.source_id, publication_status=PublicationStatus.PUBLISHED).exists()
+        )
     if sources is not None:
         return any(source.is_published for source in sources)
     if record.pk is None:
@@ -95,7 +116,8 @@ def cites_published_source(record: models.Model, *, sources: Sequence[Source] | 
 
 def can_publish(*, user: AbstractBaseUser, record: Publishable) -> bool:
     """Editors publish anything. Officers publish updates of their own pilots (except status changes,
-    which are proposals for an editor) and sources they added themselves."""
+    which are proposals for an editor) and sources they added themselves. Judged on ``record``'s
+    values as they are in memory: the values about to be saved."""
     if is_editor(user):
         return True
     if isinstance(record, PilotUpdate):
@@ -105,40 +127,71 @@ def can_publish(*, user: AbstractBaseUser, record: Publishable) -> bool:
     return False
 
 
-def check_publishable(*, record: Publishable, sources: Sequence[Source] | None = None) -> None:
-    if not cites_published_source(record, sources=sources):
-        raise ValidationError(NO_SOURCE_MESSAGE)
+def check_publication_rules(
+    *, record: Publishable, by: AbstractBaseUser, sources: Iterable[Source] | None = None
+) -> None:
+    """The publishing rules, on the values about to be saved (``record`` as modified in memory,
+    ``sources`` as submitted) compared with the stored record; every route that saves a publishable
+    record calls this before saving: the change and add forms, Revert, and the list actions.
+
+    - moving a record to published or withdrawn needs someone who may publish it, judged on the new
+      values (an officer's update that also sets "Status after" is a status change: an editor's);
+    - a published update whose "Status after" changes is a new status change: an editor's too;
+    - a published record cites at least one published source (a key figure: the source being saved).
+    """
+    stored = _stored(record)
+    stored_status = stored.publication_status if stored is not None else None
+    moves = record.publication_status != stored_status and record.publication_status != PublicationStatus.DRAFT
+    changes_status = (
+        isinstance(record, PilotUpdate)
+        and record.is_published
+        and record.status_after != (stored.status_after if stored is not None else "")
+    )
+    if (moves or changes_status) and not can_publish(user=by, record=record):
+        if getattr(record, "status_after", ""):
+            raise PublicationRefused(STATUS_CHANGE_MESSAGE, code="status_change")
+        raise PublicationRefused(EDITOR_PUBLISHES_MESSAGE, code="editor_publishes")
+    if record.is_published and not cites_published_source(record=record, sources=sources):
+        raise ValidationError(NO_SOURCE_MESSAGE, code="no_published_source")
 
 
-def mark_published(*, record: Publishable, by: AbstractBaseUser) -> None:
-    """Set the publication fields in memory (the caller saves): who published, and when."""
-    record.publication_status = PublicationStatus.PUBLISHED
-    record.published_at = timezone.now()
-    record.published_by = by
+def stamp_publication(*, record: Publishable, by: AbstractBaseUser) -> None:
+    """When a save moves a record to published, record who and when (in memory: the caller saves)."""
+    stored = _stored(record)
+    if record.is_published and (stored is None or not stored.is_published):
+        record.published_at = timezone.now()
+        record.published_by = by
 
 
+def _stored(record: Publishable) -> Publishable | None:
+    """The record as it is in the database (None for a new one), to compare the values being saved with."""
+    return type(record)._base_manager.filter(pk=record.pk).first() if record.pk else None
+
+
+@transaction.atomic
 def publish(*, record: Publishable, by: AbstractBaseUser) -> Publishable:
-    """Publish a record, recording who and when. Refused without a published source or permission."""
-    if not can_publish(user=by, record=record):
-        raise PermissionError(f"{by} may not publish {record}.")
-    check_publishable(record=record)
-    if record.is_published:
-        return record
-    mark_published(record=record, by=by)
-    record._history_user = by
-    record._change_reason = "Published"
-    record.save()
-    return record
+    """Publish a record, recording who and when. Refused (PublicationRefused, ValidationError) unless
+    ``by`` may publish it and it cites a published source."""
+    return _change_publication(record=record, by=by, status=PublicationStatus.PUBLISHED, reason="Published")
 
 
+@transaction.atomic
 def withdraw(*, record: Publishable, by: AbstractBaseUser) -> Publishable:
     """Take a record off the public site; it keeps its history and can be published again."""
-    if not can_publish(user=by, record=record):
-        raise PermissionError(f"{by} may not withdraw {record}.")
-    if record.publication_status == PublicationStatus.WITHDRAWN:
+    return _change_publication(record=record, by=by, status=PublicationStatus.WITHDRAWN, reason="Withdrawn")
+
+
+def _change_publication(*, record: Publishable, by: AbstractBaseUser, status: str, reason: str) -> Publishable:
+    if record.publication_status == status:
         return record
-    record.publication_status = PublicationStatus.WITHDRAWN
+    previous, record.publication_status = record.publication_status, status
+    try:
+        check_publication_rules(record=record, by=by)
+    except ValidationError:
+        record.publication_status = previous
+        raise
+    stamp_publication(record=record, by=by)
     record._history_user = by
-    record._change_reason = "Withdrawn"
+    record._change_reason = reason
     record.save()
     return record

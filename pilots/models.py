@@ -8,7 +8,7 @@ from simple_history.models import HistoricalRecords
 
 from boroughs.models import IntegratedCareSystem, LocalAuthority
 from core.dates import DatePrecision, format_partial_date, partial_date_constraint, validate_partial_date
-from core.models import PublicQuerySet, Publishable, public_condition
+from core.models import PublicQuerySet, Publishable, public_condition, slug_start_constraint, validate_slug_start
 from sources.models import Source
 
 
@@ -27,7 +27,7 @@ class Pilot(Publishable):
         COMPLETED = "completed", "Completed"
         DISCONTINUED = "discontinued", "Discontinued"
 
-    slug = models.SlugField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True, validators=[validate_slug_start])
     title = models.CharField(max_length=200)
     theme = models.CharField(max_length=20, choices=Theme.choices, db_index=True)
     status = models.CharField(
@@ -69,6 +69,7 @@ class Pilot(Publishable):
         constraints = [
             partial_date_constraint("announced_on", "pilot"),
             partial_date_constraint("status_as_of", "pilot"),
+            slug_start_constraint("pilot"),
         ]
 
     def __str__(self) -> str:
@@ -118,7 +119,9 @@ class PilotUpdate(Publishable):
     """Something that happened to a pilot, with its date as precise as the source allows."""
 
     pilot = models.ForeignKey(Pilot, on_delete=models.CASCADE, related_name="updates")
-    slug = models.SlugField(max_length=120, help_text="Identifier, unique within the pilot.")
+    slug = models.SlugField(
+        max_length=120, help_text="Identifier, unique within the pilot.", validators=[validate_slug_start]
+    )
     happened_on = models.DateField(null=True, blank=True, help_text="Leave empty if the source gives no date.")
     happened_on_precision = models.CharField(max_length=5, choices=DatePrecision.choices, blank=True)
     title = models.CharField(max_length=200)
@@ -143,6 +146,7 @@ class PilotUpdate(Publishable):
         constraints = [
             models.UniqueConstraint(fields=["pilot", "slug"], name="pilot_update_slug_per_pilot"),
             partial_date_constraint("happened_on", "pilotupdate"),
+            slug_start_constraint("pilotupdate"),
         ]
         indexes = [
             models.Index(fields=["pilot", "happened_on"], name="pilotupdate_pilot_date"),
@@ -170,7 +174,7 @@ class TimelineEvent(Publishable):
     memorandum, the ICBs of July 2022), recorded once and linked to every pilot, authority and ICS it
     concerns: it shows on each of their pages, feeds and exports, never as a copy per pilot."""
 
-    slug = models.SlugField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=120, unique=True, validators=[validate_slug_start])
     title = models.CharField(max_length=200)
     happened_on = models.DateField(db_index=True)
     happened_on_precision = models.CharField(max_length=5, choices=DatePrecision.choices)
@@ -199,7 +203,7 @@ class TimelineEvent(Publishable):
 
     class Meta:
         ordering = ["happened_on", "title"]
-        constraints = [partial_date_constraint("happened_on", "timelineevent")]
+        constraints = [partial_date_constraint("happened_on", "timelineevent"), slug_start_constraint("timelineevent")]
 
     def __str__(self) -> str:
         return f"{self.happened_on_display}: {self.title}"

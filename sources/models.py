@@ -8,7 +8,14 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from core.dates import DatePrecision, format_partial_date, partial_date_constraint, validate_partial_date
-from core.models import PublicationStatus, Publishable, web_url_constraint, web_url_validator
+from core.models import (
+    PublicationStatus,
+    Publishable,
+    slug_start_constraint,
+    validate_slug_start,
+    web_url_constraint,
+    web_url_validator,
+)
 
 
 class Source(Publishable):
@@ -24,7 +31,10 @@ class Source(Publishable):
         REFERENCE_LIST = "reference_list", "Reference list"
 
     slug = models.SlugField(
-        max_length=120, unique=True, help_text="Stable identifier used in links and downloads. Never reuse one."
+        max_length=120,
+        unique=True,
+        validators=[validate_slug_start],
+        help_text="Stable identifier used in links and downloads. Never reuse one.",
     )
     title = models.CharField(max_length=300, help_text="The title exactly as the source gives it.")
     kind = models.CharField(max_length=20, choices=Kind.choices, db_index=True)
@@ -63,6 +73,7 @@ class Source(Publishable):
         constraints = [
             partial_date_constraint("published_on", "source"),
             web_url_constraint("url", "source"),
+            slug_start_constraint("source"),
             # Every published source can be opened: the public never sees one without a web address.
             models.CheckConstraint(
                 condition=~models.Q(publication_status=PublicationStatus.PUBLISHED) | ~models.Q(url=""),
@@ -109,7 +120,7 @@ class KeyFigure(Publishable):
         UP_TO = "up_to", "up to"
         APPROXIMATELY = "approximately", "approximately"
 
-    slug = models.SlugField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=120, unique=True, validators=[validate_slug_start])
     label = models.CharField(max_length=300, help_text="What is counted, in plain English.")
     value = models.DecimalField(
         max_digits=20,
@@ -137,6 +148,7 @@ class KeyFigure(Publishable):
 
     class Meta:
         ordering = ["label"]
+        constraints = [slug_start_constraint("keyfigure")]
 
     def __str__(self) -> str:
         return f"{self.label}: {self.value_as_stated}"
@@ -146,7 +158,9 @@ class GlossaryTerm(Publishable):
     """A word residents meet on the portal (ICS, place partnership, Five Ps...), explained in our own
     words with the source that explains it."""
 
-    slug = models.SlugField(max_length=100, unique=True, help_text="Used in links: /glossary/#<slug>.")
+    slug = models.SlugField(
+        max_length=100, unique=True, help_text="Used in links: /glossary/#<slug>.", validators=[validate_slug_start]
+    )
     term = models.CharField(max_length=150, unique=True)
     abbreviation = models.CharField(max_length=20, blank=True, help_text="e.g. ICB; leave empty if none.")
     definition = models.TextField(help_text="One to three plain sentences, in your own words.")
@@ -157,6 +171,7 @@ class GlossaryTerm(Publishable):
 
     class Meta:
         ordering = ["term"]
+        constraints = [slug_start_constraint("glossaryterm")]
 
     def __str__(self) -> str:
         return f"{self.term} ({self.abbreviation})" if self.abbreviation else self.term

@@ -48,9 +48,6 @@ class PlacePartnershipAdmin(PortalModelAdmin):
         "sources": SOURCES_HELP,
     }
 
-    def get_prepopulated_fields(self, request, obj=None):
-        return {} if "slug" in self.get_readonly_fields(request, obj) else self.prepopulated_fields
-
     @admin.display(description="authorities")
     def authority_names(self, obj: PlacePartnership) -> str:
         return ", ".join(authority.name for authority in obj.authorities.all())
@@ -80,6 +77,3 @@ class LocalAuthorityAdmin(PortalModelAdmin):
         ),
         "sources": SOURCES_HELP,
     }
-
-    def get_prepopulated_fields(self, request, obj=None):
-        return {} if "slug" in self.get_readonly_fields(request, obj) else self.prepopulated_fields

@@ -1,4 +1,4 @@
-"""Admin for borough officers (editors only), and the admin site's name."""
+"""Admin for borough officers (editors only)."""
 
 from django import forms
 from django.contrib import admin
@@ -9,11 +9,6 @@ from django.core.exceptions import ValidationError
 from officers.admin.base import PortalAdminForm, PortalModelAdmin, object_link
 from officers.models import OfficerProfile
 from officers.services import create_officer
-
-admin.site.site_header = "London Health Devolution Portal admin"
-admin.site.site_title = "London Health Devolution Portal admin"
-admin.site.index_title = "Keep your borough's entries current"
-admin.site.site_url = "/"
 
 
 class OfficerCreationForm(PortalAdminForm):

@@ -15,6 +15,7 @@ import io
 import re
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 from playwright.sync_api import Browser, Page, expect
 
@@ -26,6 +27,7 @@ from sources.models import Source
 from tests.browser.conftest import new_context, record_csp_violations
 from tests.browser.reporting import report
 from tests.factories import PilotUpdateFactory
+from tests.two_factor import authenticator, code_now
 
 pytestmark = pytest.mark.browser
 
@@ -58,12 +60,18 @@ def tab_to(page: Page, selector: str, what: str) -> int:
 
 
 def sign_in(page: Page, portal_url: str, username: str) -> None:
+    """With the password, then the code the officer's authenticator app shows."""
+    device = authenticator(get_user_model().objects.get(username=username))
     page.goto(portal_url + reverse("admin:login"))
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name=re.compile(r"log in|sign in", re.I)).click()
     page.wait_for_load_state()
     assert "/login/" not in page.url, f"{username} could not sign in: {page.locator('.errornote').all_inner_texts()}"
+    page.get_by_label("Security code").fill(code_now(device))
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_load_state()
+    assert "/second-factor/" not in page.url, f"{username}: {page.locator('.errornote').all_inner_texts()}"
 
 
 def hackney_officer(username: str):

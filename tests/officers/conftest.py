@@ -13,6 +13,7 @@ from boroughs.models import LocalAuthority
 from officers.models import EDITORS_GROUP
 from officers.services import create_officer
 from tests.factories import UserFactory
+from tests.two_factor import signed_in_client
 
 PASSWORD = "a-long-test-password-123"
 
@@ -50,10 +51,8 @@ def users(hackney_officer, lewisham_officer, editor):
 
 
 def client_for(user) -> Client:
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
+    """A client signed in as ``user`` with both factors (or anonymous for None)."""
+    return Client() if user is None else signed_in_client(user)
 
 
 def _post_value(bound_field):
@@ -101,3 +100,9 @@ def snapshot(obj) -> dict:
     values["version"] = getattr(fresh, "version", None)
     values["history"] = fresh.history.count() if hasattr(fresh, "history") else None
     return values
+
+
+def form_data(form) -> dict:
+    """What a bound admin form shown on a page would post back if nothing were typed."""
+    data = {bf.html_name: _post_value(bf) for bf in form}
+    return {key: value for key, value in data.items() if value not in ("", [])}

@@ -94,6 +94,6 @@ def test_bulk_action_on_a_record_changed_since_the_list_was_loaded_is_refused(ed
         {"action": "publish_selected", ACTION_CHECKBOX_NAME: [f"{update.pk},{listed_version}"]},
         follow=True,
     )
-    assert "The execution was aborted" in response.content.decode()
+    assert "someone saved one or more of the selected records after you opened this list" in response.content.decode()
     update.refresh_from_db()
     assert update.publication_status == PublicationStatus.DRAFT

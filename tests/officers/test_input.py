@@ -2,11 +2,21 @@
 choices limited to the officer's own records, sources an officer adds."""
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from boroughs.models import LocalAuthority
 from pilots.models import Pilot
-from sources.models import Source
+from sources.models import GlossaryTerm, Source
+from tests.factories import (
+    KeyFigureFactory,
+    LocalAuthorityFactory,
+    PilotFactory,
+    PilotUpdateFactory,
+    PlacePartnershipFactory,
+    SourceFactory,
+    TimelineEventFactory,
+)
 
 from .conftest import change_form_data, client_for
 
@@ -76,3 +86,56 @@ def test_officers_add_sources_and_change_only_their_own(hackney_officer, lewisha
     assert source.published_by == hackney_officer
     assert client_for(hackney_officer).get(_url(source)).context["has_change_permission"]
     assert not client_for(lewisham_officer).get(_url(source)).context["has_change_permission"]
+
+
+@pytest.mark.django_db
+def test_who_added_a_source_is_kept_on_it_so_pruning_history_changes_no_permission(hackney_officer):
+    response = client_for(hackney_officer).post(
+        reverse("admin:sources_source_add"),
+        {
+            "title": "Hackney scrutiny notes",
+            "slug": "hackney-scrutiny-notes",
+            "kind": "report",
+            "url": "https://example.org/n",
+            "publication_status": "draft",
+        },
+    )
+    assert response.status_code == 302, response.context["errors"]
+    source = Source.objects.get(slug="hackney-scrutiny-notes")
+    assert source.created_by == hackney_officer
+    source.history.all().delete()  # e.g. django-simple-history's clean_old_history
+    page = client_for(hackney_officer).get(_url(source))
+    assert page.context["has_change_permission"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("slug", ["-1", "-minus", "=1", "+cmd", "@SUM"])
+def test_a_slug_a_spreadsheet_would_read_as_a_formula_is_refused(editor, slug):
+    source = Source.objects.first()
+    data = change_form_data(editor, source)
+    data["slug"] = slug
+    response = client_for(editor).post(_url(source), data)
+    assert response.status_code == 200
+    assert "slug" in response.context["adminform"].form.errors
+    source.refresh_from_db()
+    assert source.slug != slug
+
+
+SLUGGED = {
+    "place partnership": lambda slug: PlacePartnershipFactory(slug=slug),
+    "local authority": lambda slug: LocalAuthorityFactory(slug=slug),
+    "pilot": lambda slug: PilotFactory(slug=slug),
+    "pilot update": lambda slug: PilotUpdateFactory(slug=slug),
+    "timeline event": lambda slug: TimelineEventFactory(slug=slug),
+    "source": lambda slug: SourceFactory(slug=slug),
+    "key figure": lambda slug: KeyFigureFactory(slug=slug),
+    "glossary term": lambda slug: GlossaryTerm.objects.create(slug=slug, term="Term", definition="Meaning."),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("model", SLUGGED)
+def test_the_database_refuses_a_slug_beginning_with_a_hyphen_on_every_model(model):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SLUGGED[model]("-1")
+    SLUGGED[model]("a-1")  # an ordinary slug is fine

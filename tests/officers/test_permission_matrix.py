@@ -4,6 +4,7 @@ page for anonymous) where not, and the database unchanged after every refused PO
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.test import Client
 from django.urls import reverse
 
 from boroughs.models import IntegratedCareSystem, LocalAuthority, PlacePartnership
@@ -11,7 +12,7 @@ from core.models import PublicationStatus
 from officers.models import OfficerProfile
 from pilots.models import Pilot, PilotUpdate
 from sources.models import KeyFigure
-from tests.factories import PilotUpdateFactory, SourceFactory, TimelineEventFactory
+from tests.factories import PilotUpdateFactory, SourceFactory, TimelineEventFactory, UserFactory
 
 from .conftest import change_form_data, client_for, snapshot
 
@@ -370,3 +371,31 @@ def test_users_and_groups_are_for_editors_only(users, user):
 def snapshot_user(user):
     user.refresh_from_db()
     return (user.username, user.is_superuser, user.is_staff, list(user.groups.values_list("name", flat=True)))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("route", ["admin:two_factor", "admin:two_factor_enrol"])
+@pytest.mark.parametrize("user", USERS)
+def test_two_factor_pages(users, user, route):
+    """Anonymous: the sign-in page. Signed in with both factors: nothing to do, on to the admin. Signed in
+    with the password only: the code page if their app is set up, else the set-up page."""
+    response = client_for(users[user]).get(reverse(route))
+    if user == "anonymous":
+        assert _outcome(response, reverse("admin:login")) == "login"
+        return
+    assert response.status_code == 302 and response["Location"] == reverse("admin:index")
+
+    password_only = Client()
+    password_only.force_login(users[user])
+    page = password_only.get(reverse(route), follow=True)
+    assert page.status_code == 200
+    assert page.request["PATH_INFO"] == reverse("admin:two_factor")  # client_for set their app up
+    assert "Enter your security code" in page.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("route", ["admin:two_factor", "admin:two_factor_enrol"])
+def test_two_factor_pages_are_not_for_people_who_are_not_staff(route):
+    client = Client()
+    client.force_login(UserFactory(is_staff=False))
+    assert _outcome(client.get(reverse(route)), reverse("admin:login")) == "login"

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from boroughs.models import LocalAuthority
 from core.models import PublicationStatus
-from officers.services import can_publish, publish, withdraw
+from officers.services import PublicationRefused, can_publish, publish, withdraw
 from pilots.models import Pilot, PilotUpdate
 from tests.factories import PilotFactory, PilotParticipantFactory, PilotUpdateFactory, SourceFactory
 
@@ -108,7 +108,7 @@ def test_who_may_publish(hackney_officer, lewisham_officer, editor):
     assert not can_publish(user=hackney_officer, record=status_change)  # a proposal: an editor publishes it
     assert not can_publish(user=hackney_officer, record=pilot)  # pilots themselves: editors only
     assert can_publish(user=editor, record=status_change)
-    with pytest.raises(PermissionError):
+    with pytest.raises(PublicationRefused):
         publish(record=update, by=lewisham_officer)
 
 
@@ -185,7 +185,7 @@ def test_csv_export_action_is_scoped(hackney_officer):
         reverse("admin:pilots_pilotupdate_changelist"),
         {"action": "export_csv", "select_across": "1", ACTION_CHECKBOX_NAME: [f"{own.pk},{own.version}"]},
     )
-    body = response.content.decode()
+    body = _text(response)
     assert response["Content-Type"].startswith("text/csv")
     assert "Own update for export" in body
     assert "Other update for export" not in body

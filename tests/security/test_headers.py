@@ -22,6 +22,7 @@ from django.urls import reverse
 from devolution_portal.settings import base
 from tests.browser.reporting import report
 from tests.factories import UserFactory
+from tests.two_factor import authenticator, code_now
 
 pytestmark = pytest.mark.django_db
 
@@ -183,7 +184,7 @@ def test_the_admin_sign_in_sends_every_security_header_and_a_locked_down_csrf_co
 
 
 def test_signing_in_sets_a_locked_down_session_cookie(production):
-    UserFactory(username="cookie-check", is_staff=True, is_superuser=True)
+    device = authenticator(UserFactory(username="cookie-check", is_staff=True, is_superuser=True))
     production.get(reverse("admin:login"))
 
     response = production.post(
@@ -194,6 +195,9 @@ def test_signing_in_sets_a_locked_down_session_cookie(production):
     assert response.status_code == 302, "sign-in failed"
     assert_cookie(response, django_settings.SESSION_COOKIE_NAME, "admin sign-in (POST)")
     assert django_settings.SESSION_COOKIE_NAME.startswith("__Host-")
+    code = production.post(reverse("admin:two_factor"), {"token": code_now(device)})
+    assert code.status_code == 302, "second factor failed"
+    assert_security_headers(code, "second factor (POST)")
     admin_index = production.get(reverse("admin:index"))
     assert admin_index.status_code == 200
     assert_security_headers(admin_index, "admin index (signed in)")

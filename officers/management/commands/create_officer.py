@@ -1,19 +1,22 @@
-"""``python manage.py create_officer USERNAME --email E --borough SLUG_OR_GSS [--borough ...]``"""
+"""``python manage.py create_officer USERNAME --email E --borough SLUG_OR_GSS [--borough ...] [--two-factor]``"""
 
 import getpass
+import io
 import sys
 
+import qrcode
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from officers.services import create_officer, find_authorities
+from officers.services import create_officer, find_authorities, start_two_factor_enrolment
+from officers.two_factor import spaced_key
 
 
 class Command(BaseCommand):
     help = (
         "Create a borough officer: a staff account in the 'Borough officers' group, attached to one or more "
         "authorities (by slug, e.g. hackney, or GSS code, e.g. E09000012). Asks for a password unless "
-        "--no-password is given."
+        "--no-password is given. With --two-factor it also sets up their authenticator app and prints its key."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -27,8 +30,15 @@ class Command(BaseCommand):
             action="store_true",
             help="Create the account without a password; an editor sets one later in the admin.",
         )
+        parser.add_argument(
+            "--two-factor",
+            action="store_true",
+            help="Also set up two-factor sign-in now: prints a QR code and key for the officer's authenticator app.",
+        )
 
-    def handle(self, *args, username: str, email: str, boroughs: list[str], no_password: bool, **options) -> None:
+    def handle(
+        self, *args, username: str, email: str, boroughs: list[str], no_password: bool, two_factor: bool, **options
+    ) -> None:
         try:
             authorities = find_authorities(references=boroughs)
         except ValidationError as error:
@@ -42,6 +52,24 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Created borough officer {user.get_username()} for {names}."))
         if password is None:
             self.stdout.write("They cannot sign in until an editor sets a password for them under Users.")
+        if two_factor:
+            self._print_enrolment(user)
+
+    def _print_enrolment(self, user) -> None:
+        """The authenticator app's set-up, for the officer to scan or type in; it is their second factor
+        from now on, so the set-up page is never offered to someone who has only their password."""
+        device = start_two_factor_enrolment(user=user, confirmed=True)
+        qr = qrcode.QRCode(border=1)
+        qr.add_data(device.config_url)
+        picture = io.StringIO()
+        qr.print_ascii(out=picture, invert=True)
+        self.stdout.write(
+            "\nTwo-factor sign-in is set up. Give the officer this QR code or key in person or on a video call, "
+            "never in the same message as their password. They scan it with an authenticator app (or type the "
+            "key, time-based) and sign in with the 6-digit code the app shows.\n"
+        )
+        self.stdout.write(picture.getvalue())
+        self.stdout.write(f"Key: {spaced_key(device)}\n")
 
     def _ask_password(self) -> str:
         if not sys.stdin.isatty():
