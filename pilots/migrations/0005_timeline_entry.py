@@ -4,7 +4,9 @@ from django.db import migrations, models
 
 # The timeline's events and pilot updates as one relation, whatever their publication state (the
 # model's ``public()`` decides what is shown). Written out here, in SQL that SQLite and PostgreSQL both
-# run, so that a later change to the models cannot rewrite this migration.
+# run, so that a later change to the models cannot rewrite this migration. SQLite cannot rebuild a
+# table a view reads: a later migration that alters pilots_timelineevent or pilots_pilotupdate on
+# SQLite must drop this view first and create it again after.
 CREATE_VIEW = """
 CREATE VIEW pilots_timelineentry AS
 SELECT 2 * e.id AS id, 'event' AS kind, e.id AS event_id, CAST(NULL AS bigint) AS update_id,
@@ -21,7 +23,7 @@ DROP_VIEW = "DROP VIEW pilots_timelineentry"
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("pilots", "0003_living_record"),
+        ("pilots", "0004_slugs_never_formulas"),
     ]
 
     operations = [
