@@ -55,6 +55,7 @@ ENGINES = ("sqlite", "postgres")
 SCALES = (1, 100)
 LOAD_SCALE = 100
 PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgres://postgres@127.0.0.1:5432")
+PG_DATABASE = os.environ.get("BENCH_PG_DATABASE", "portal_bench")  # scale 100; other scales add a suffix
 
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -69,7 +70,7 @@ def database_url(engine: str, scale: float) -> str:
     if engine == "sqlite":
         return f"sqlite:///{OUT / ('bench' + (f'-{suffix}' if suffix else '') + '.sqlite3')}"
     if engine == "postgres":
-        return f"{PG_SERVER}/portal_bench{f'_{suffix}' if suffix else ''}"
+        return f"{PG_SERVER}/{PG_DATABASE}{f'_{suffix}' if suffix else ''}"
     raise SystemExit(f"unknown engine {engine!r}")
 
 
@@ -133,11 +134,7 @@ def prepare(engine: str, scale: float) -> None:
         return
     started, load_average = time.monotonic(), round(os.getloadavg()[0], 1)
     call_command("generate_load_data", scale=scale, clear=True, stdout=sys.stderr, stderr=sys.stderr)
-    seconds = round(time.monotonic() - started, 1)
-    from django.db import connection
-
-    with connection.cursor() as cursor:  # fresh planner statistics after a million-row insert
-        cursor.execute("ANALYZE")
+    seconds = round(time.monotonic() - started, 1)  # generate_load_data leaves planner statistics itself
     write_json(
         out_file("generate", engine, scale),
         {

@@ -7,7 +7,7 @@ store the whole result before the first byte). With COPY, PostgreSQL formats the
 them and Python only passes bytes on, in parallel, through a bounded queue.
 
 The SELECT is the export's own queryset (same column expressions, same FilterSet, same order), each
-column wrapped so that the bytes are exactly those of ``writers.csv_chunks``:
+column wrapped so that the bytes are exactly those of the Python writer (``writers.csv_chunks``):
 
 - text: neutralised against formulas (an apostrophe before ``= + - @ TAB CR``), and an empty string
   written as NULL, because COPY quotes an empty string (``""``) where ``csv.writer`` writes nothing;
@@ -33,7 +33,6 @@ import queue
 import threading
 from collections.abc import Iterator, Sequence
 
-from django.conf import settings
 from django.db import connections, models
 from django.db.models import F, Func
 
@@ -80,14 +79,9 @@ class PlainNumber(Func):
     output_field = models.TextField()
 
 
-def applies(export) -> bool:
-    """COPY writes this export: PostgreSQL, live rows, and not turned off (``DATASETS_CSV_COPY = False``)."""
-    return (
-        export is not None
-        and export.as_of is None
-        and getattr(settings, "DATASETS_CSV_COPY", True)
-        and connections[export.queryset.db].vendor == "postgresql"
-    )
+def can_write(export) -> bool:
+    """COPY can write this export: live rows (not ``?as_of=``) on PostgreSQL."""
+    return export.as_of is None and connections[export.queryset.db].vendor == "postgresql"
 
 
 def _csv_expression(column: Column, name: str, plain: bool) -> models.Expression:

@@ -24,9 +24,8 @@ from .expressions import history_model
 from .package import CSV_CONTRACT, LICENCE, datapackage, zip_chunks
 from .query import LONDON, BadRequest, build_export, decode_cursor, encode_cursor, parse_as_of
 from .ratelimit import rate_limited
-from .writers import csv_chunks, json_row
+from .writers import csv_chunks, export_csv_chunks, json_row
 
-ITERATOR_CHUNK_SIZE = 2000
 JSON_PAGE_SIZE = 100
 JSON_MAX_PAGE_SIZE = 1000
 FILE_PREFIX = "london-health-devolution"
@@ -81,10 +80,6 @@ def _file_name(dataset_name: str, as_of: datetime.date | None, extension: str) -
     return f"{FILE_PREFIX}-{dataset_name}-{stamp}.{extension}"
 
 
-def _rows(export):
-    return export.rows().iterator(chunk_size=ITERATOR_CHUNK_SIZE)
-
-
 def _stored_or_streamed(request, make_chunks: Callable[[], Iterator[bytes]]) -> Iterable[bytes]:
     """A CSV kept from an earlier identical request (until any record changes), or a fresh stream."""
     if not settings.PAGE_CACHE_SECONDS:
@@ -126,7 +121,7 @@ def dataset_csv(request, dataset):
     if request.method == "HEAD":
         chunks = csv_chunks(definition.columns, (), bom=bom)
     else:
-        chunks = _stored_or_streamed(request, lambda: csv_chunks(definition.columns, _rows(export), bom=bom))
+        chunks = _stored_or_streamed(request, lambda: export_csv_chunks(export, bom=bom))
     response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_file_name(definition.name, as_of, "csv")}"'
     response["X-Accel-Buffering"] = "no"  # let a proxy pass the stream on as it comes
