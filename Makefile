@@ -15,7 +15,7 @@ test: install assets browser ## Install everything and run every test
 	$(BIN)/ruff format --check --quiet .
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 serve: install assets run/secret_key ## A production-like run: gunicorn (gunicorn.conf.py), DEBUG off, collected static files, plain HTTP on 127.0.0.1
 	DJANGO_SETTINGS_MODULE=devolution_portal.settings.production SECURE_TRANSPORT=false \
