@@ -6,7 +6,7 @@ import datetime
 from django.apps import apps
 from django.contrib.postgres.aggregates import StringAgg
 from django.db import connection, models
-from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 
 from core.models import PublicationStatus
 
@@ -22,29 +22,18 @@ class GroupConcat(models.Aggregate):
     output_field = models.TextField()
 
 
-def joined(expression: models.Expression) -> models.Aggregate:
+def joined(expression: models.Expression, **extra) -> models.Aggregate:
     """The values of ``expression`` joined with ';', ordered where the database can order them."""
     if connection.vendor == "postgresql":
-        return StringAgg(expression, delimiter=SEPARATOR, order_by=expression, output_field=models.TextField())
-    return GroupConcat(expression)
+        return StringAgg(expression, delimiter=SEPARATOR, order_by=expression, output_field=models.TextField(), **extra)
+    return GroupConcat(expression, **extra)
 
 
-def _owner_field(through: type[models.Model], model: type[models.Model]) -> str:
-    return next(f.name for f in through._meta.fields if f.is_relation and f.related_model is model)
-
-
-def source_slugs(model: type[models.Model]) -> Subquery:
-    """The slugs of a record's published sources, joined with ';', as a correlated subquery."""
-    through = model.sources.through
-    owner = _owner_field(through, model)
-    rows = (
-        through.objects.filter(**{owner: OuterRef("pk"), "source__publication_status": PublicationStatus.PUBLISHED})
-        .order_by()
-        .values(owner)
-        .annotate(slugs=joined(F("source__slug")))
-        .values("slugs")
-    )
-    return Subquery(rows, output_field=models.TextField())
+def source_slugs(model: type[models.Model]) -> models.Aggregate:
+    """The slugs of a record's published sources, joined with ';': one aggregate over the joined link
+    table, grouped by the record, instead of a subquery per row (a 100,000-row export spent 1.5 s of
+    its 4.8 s in those subqueries on PostgreSQL; bench/RESULTS.md)."""
+    return joined(F("sources__slug"), filter=Q(sources__publication_status=PublicationStatus.PUBLISHED))
 
 
 # --- Point in time -------------------------------------------------------------------------------
