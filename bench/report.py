@@ -287,7 +287,154 @@ def section_load() -> list[str]:
     return [*lines, "", *notes, ""] if notes else [*lines, ""]
 
 
-SECTIONS: list[Callable[[], list[str]]] = [section_data, section_pages, section_queries, section_exports, section_load]
+TARGET_FIRST_BYTE_WHOLE_S = 0.2
+TARGET_FIRST_BYTE_FILTERED_S = 1.0
+TARGET_FIRST_BYTE_FRESH_S = 2.0
+TARGET_PEAK_MB = 150
+TARGET_COLD_MS = 500
+
+
+def _rate(summary: dict[str, Any]) -> str:
+    first = summary.get("first_byte_seconds")
+    first_text = f", first byte {first * 1000:,.0f} ms" if first is not None else ""
+    return (
+        f"{summary['rows_per_second']:,.0f} rows/s ({summary['rows']:,} rows in {summary['seconds']:.2f} s{first_text})"
+    )
+
+
+def _cold_pages(engine: str) -> tuple[list[tuple[str, float]], float | None]:
+    data = _read("pages", engine, LOAD_SCALE)
+    if data is None:
+        return [], None
+    colds = [(page["url_name"], page["cold_ms"]) for page in data["pages"] if page.get("cold_ms") is not None]
+    return colds, max((ms for _, ms in colds), default=None)
+
+
+def section_targets() -> list[str]:
+    """Issue 14's targets, each beside what this run measured."""
+    lines = [
+        "## Targets (issue 14), measured side by side",
+        "",
+        "| what | target | measured | met |",
+        "|---|---|---|---|",
+    ]
+    peers = _read("peers", "postgres", LOAD_SCALE)
+    if peers is None:
+        lines.append("| exports | - | peers step not run yet | - |")
+    else:
+        s = peers["summary"]
+        whole, copy_table, year, datasette = (
+            s["portal_whole_prepared"],
+            s["copy_table"],
+            s["portal_year"],
+            s["datasette_year"],
+        )
+        met = (
+            whole["rows_per_second"] >= copy_table["rows_per_second"]
+            and (whole["first_byte_seconds"] or 1e9) < TARGET_FIRST_BYTE_WHOLE_S
+        )
+        lines.append(
+            f"| unfiltered `pilot-updates.csv`, PostgreSQL, scale {LOAD_SCALE:g} (prepared file) "
+            f"| >= COPY of the table ({copy_table['rows_per_second']:,.0f} rows/s), first byte < "
+            f"{TARGET_FIRST_BYTE_WHOLE_S * 1000:.0f} ms | {_rate(whole)} | {_ok(met)} |"
+        )
+        ratio = year["rows_per_second"] / datasette["rows_per_second"]
+        met = ratio >= 2 and (year["first_byte_seconds"] or 1e9) < TARGET_FIRST_BYTE_FILTERED_S
+        lines.append(
+            f"| filtered export `?year={peers['year']}` | >= 2 x Datasette `_stream=on` on the same rows "
+            f"({_rate(datasette)}); first byte < {TARGET_FIRST_BYTE_FILTERED_S:g} s | {_rate(year)}: "
+            f"**{ratio:.1f} x** Datasette | {_ok(met)} |"
+        )
+        peaks = [s[key]["peak_rss_mb"] for key in ("portal_whole_first", "portal_whole_prepared", "portal_year")]
+        peak = max(p for p in peaks if p)
+        lines.append(
+            f"| peak memory of the serving process | < {TARGET_PEAK_MB} MB at any size | {peak:.0f} MB (gunicorn "
+            f"worker's VmHWM, the whole million-row file built and served, and the filtered export) "
+            f"| {_ok(peak < TARGET_PEAK_MB)} |"
+        )
+        first = s["portal_whole_first"]
+        fresh = max(first["first_byte_seconds"] or 1e9, year["first_byte_seconds"] or 1e9)
+        lines.append(
+            f"| any export after a fresh bulk load, no manual `ANALYZE` | first byte < {TARGET_FIRST_BYTE_FRESH_S:g} s "
+            f"| whole file, first request (built while streamed): first byte {first['first_byte_seconds'] * 1000:,.0f} "
+            f"ms, {first['seconds']:.1f} s in all; filtered: {year['first_byte_seconds'] * 1000:,.0f} ms "
+            f"(statistics from `generate_load_data`'s own ANALYZE) | {_ok(fresh < TARGET_FIRST_BYTE_FRESH_S)} |"
+        )
+    for engine in ENGINES:
+        colds, worst = _cold_pages(engine)
+        if worst is None:
+            lines.append(
+                f"| every public page, cold, scale {LOAD_SCALE:g}, {engine} | < {TARGET_COLD_MS} ms | not run | - |"
+            )
+            continue
+        over = ", ".join(f"`{name}` {ms:,.0f} ms" for name, ms in colds if ms >= TARGET_COLD_MS) or "none"
+        median = sorted(ms for _, ms in colds)[len(colds) // 2]
+        lines.append(
+            f"| every public page, cold, scale {LOAD_SCALE:g}, {engine} | < {TARGET_COLD_MS} ms each "
+            f"| {len(colds)} pages, slowest {worst:,.0f} ms, median {median:,.0f} ms; over: {over} "
+            f"| {_ok(worst < TARGET_COLD_MS)} |"
+        )
+    for engine in ENGINES:
+        data = _read("load", engine, LOAD_SCALE)
+        if data is None:
+            lines.append(
+                f"| full load mix, {engine} | 0 errors, p99 < {MAX_P99_MS:g} ms, >= half the floor | not run | - |"
+            )
+            continue
+        mix, floor = data["mix"], data["floor"]
+        share = mix["requests_per_second"] / floor["requests_per_second"] if floor["requests_per_second"] else 0
+        met = mix["errors"] == 0 and (mix["p99_ms"] or 1e9) < MAX_P99_MS and share >= MIN_RPS_SHARE
+        lines.append(
+            f"| full load mix (prepared exports), {data['connections']} connections, {data['duration_s']} s, {engine} "
+            f"| 0 errors, p99 < {MAX_P99_MS:g} ms, >= {MIN_RPS_SHARE:.0%} of the floor's req/s "
+            f"| {mix['errors']:,} errors, p99 {mix['p99_ms']:,.0f} ms, {mix['requests_per_second']:,.0f} req/s = "
+            f"{share:.0%} of the floor | {_ok(met)} |"
+        )
+    return [*lines, ""]
+
+
+def section_peers() -> list[str]:
+    lines = ["## 5. Beside the peers (COPY of the table, Datasette)", ""]
+    peers = _read("peers", "postgres", LOAD_SCALE)
+    if peers is None:
+        return [*lines, "Not run yet: `python -m bench.run peers`.", ""]
+    lines += [
+        f"`bench/peers.py`, {_when(peers)}. Portal: `{peers['portal_server']}` on PostgreSQL; COPY: psycopg2 "
+        f"`copy_expert` into a counting sink; Datasette ({peers['datasette']}, its own virtualenv under bench/out/) "
+        "on the SQLite benchmark database (same generator and seed, so the same rows), `--immutable`. Medians of "
+        "the repetitions; peak RSS is the serving process's VmHWM, reset before each request.",
+        "",
+        "| what | rows | runs | seconds | rows/s | first byte | peak RSS | bytes |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    labels = {
+        "copy_table": "`COPY pilots_pilotupdate TO STDOUT CSV` (the table, no joins)",
+        "portal_whole_first": "portal `pilot-updates.csv`, first request after a change (COPY, built while streamed)",
+        "portal_whole_prepared": "portal `pilot-updates.csv`, prepared file",
+        "portal_year": f"portal `pilot-updates.csv?year={peers['year']}` (live, COPY)",
+        "datasette_year": f"Datasette `pilots_pilotupdate.csv?_stream=on`, published, {peers['year']}",
+        "datasette_whole": "Datasette `pilots_pilotupdate.csv?_stream=on`, the whole table",
+    }
+    for key, label in labels.items():
+        s = peers["summary"][key]
+        first = f"{s['first_byte_seconds'] * 1000:,.0f} ms" if s.get("first_byte_seconds") is not None else "-"
+        peak = f"{s['peak_rss_mb']:.0f} MB" if s.get("peak_rss_mb") else "-"
+        lines.append(
+            f"| {label} | {s['rows']:,} | {s['runs']} | {s['seconds']:.2f} | {s['rows_per_second']:,.0f} | {first} "
+            f"| {peak} | {s['bytes'] or 0:,} |"
+        )
+    return [*lines, ""]
+
+
+SECTIONS: list[Callable[[], list[str]]] = [
+    section_targets,
+    section_data,
+    section_pages,
+    section_queries,
+    section_exports,
+    section_load,
+    section_peers,
+]
 
 
 def write_report(machine: dict[str, str]) -> None:
@@ -313,12 +460,19 @@ def write_report(machine: dict[str, str]) -> None:
             for scale in SCALES
             for step in ("prepare", "pages")
         ),
-        *(f".venv/bin/python -m bench.run load --engine {engine} --scale {LOAD_SCALE}" for engine in ENGINES),
+        f".venv/bin/python -m bench.run export --engine postgres --scale {LOAD_SCALE}",
+        f".venv/bin/python -m bench.run peers --scale {LOAD_SCALE}   # needs both engines prepared at {LOAD_SCALE}",
+        *(
+            f".venv/bin/python -m bench.run load --engine {engine} --scale {LOAD_SCALE} --mix {mix}"
+            for engine in ENGINES
+            for mix in ("all", "pages")
+        ),
         ".venv/bin/python -m bench.run report",
         "```",
         "",
         "PostgreSQL: `postgres@127.0.0.1:5432` (override with `BENCH_PG_SERVER`), databases `portal_bench` "
-        "(scale 100) and `portal_bench_scale1`, created if missing. SQLite: `bench/out/bench.sqlite3` (scale 100) "
+        "(scale 100) and `portal_bench_scale1` (another name with `BENCH_PG_DATABASE`), created if missing. "
+        "SQLite: `bench/out/bench.sqlite3` (scale 100) "
         "and `bench/out/bench-scale1.sqlite3`. Settings: `bench.settings` (the production settings, plain HTTP, "
         "the floor view's URL added).",
         "",

@@ -388,6 +388,7 @@ def run_all(arguments: argparse.Namespace) -> None:
             )
         if engine == "postgres" and not arguments.skip_export:
             run_step("export", "--engine", engine, "--scale", str(LOAD_SCALE))
+            run_step("peers", "--scale", str(LOAD_SCALE))  # needs the SQLite data too (Datasette reads it)
         if not arguments.skip_load:
             for mix_kind in ("all", "pages"):
                 run_step(
@@ -439,6 +440,9 @@ def main(argv: list[str] | None = None) -> None:
     export_step.add_argument(
         "--writer", choices=("default", "python"), default="default", help="python: the endpoint with COPY off"
     )
+    peers_step = steps.add_parser("peers", help="5: exports beside COPY of the table and Datasette")
+    peers_step.add_argument("--scale", type=float, default=LOAD_SCALE)
+    peers_step.add_argument("--repetitions", type=int, default=3)
     steps.add_parser("report", help="write bench/RESULTS.md from bench/out/*.json")
     every = steps.add_parser("all", help="prepare, pages and load for each engine, then the report")
     every.add_argument("--engines", nargs="+", choices=ENGINES, default=list(ENGINES))
@@ -475,6 +479,10 @@ def main(argv: list[str] | None = None) -> None:
             python_loop=arguments.python_loop,
             writer=arguments.writer,
         )
+    elif arguments.step == "peers":
+        from bench.peers import peers_benchmark
+
+        peers_benchmark(arguments.scale, arguments.repetitions)
     elif arguments.step == "report":
         from bench.report import write_report
 

@@ -44,6 +44,7 @@ STORAGE_ALIAS = "exports"
 READ_BYTES = 256 * 1024
 STALE_BUILD_SECONDS = 24 * 60 * 60  # a temporary file this old was left by a process that died
 GZIP_LEVEL = 6
+FILE_MODE = 0o644
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 
 
@@ -100,6 +101,7 @@ def _local_folder(name: str) -> str | None:
 def _publish(temporary: str, name: str) -> None:
     target = storage()
     if isinstance(target, FileSystemStorage):
+        os.chmod(temporary, FILE_MODE)  # a temporary file is private to its owner; the export is public
         os.replace(temporary, target.path(name))
         return
     try:
