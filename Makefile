@@ -15,15 +15,21 @@ test: install assets browser ## Install everything and run every test
 	$(BIN)/ruff format --check --quiet .
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
 
-serve: install assets ## A production-like run: gunicorn, DEBUG off, collected static files, plain HTTP on 127.0.0.1
+serve: install assets run/secret_key ## A production-like run: gunicorn (gunicorn.conf.py), DEBUG off, collected static files, plain HTTP on 127.0.0.1
 	DJANGO_SETTINGS_MODULE=devolution_portal.settings.production SECURE_TRANSPORT=false \
-	  SECRET_KEY=$${SECRET_KEY:-local-production-like-run-only-$$(hostname)} \
+	  SECRET_KEY=$${SECRET_KEY:-$$(cat run/secret_key)} HOST=$(HOST) PORT=$(PORT) \
 	  sh -c '$(BIN)/python manage.py collectstatic --noinput -v0 && \
 	         $(BIN)/python manage.py migrate --noinput -v0 && \
 	         $(BIN)/python manage.py load_portal_data && \
-	         exec $(BIN)/gunicorn devolution_portal.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-3} --threads 4 --access-logfile -'
+	         exec $(BIN)/gunicorn devolution_portal.wsgi'
+
+# A random signing key made once for production-like local runs (never guessable from the host name).
+run/secret_key:
+	@mkdir -p run
+	@umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@.tmp && mv $@.tmp $@
+	@chmod 600 $@
 
 install: $(VENV)/.installed
 

@@ -369,10 +369,8 @@ def export_benchmark(
 
 def _export_path_label(export) -> str:
     """Which writer the endpoint used, decided as the view decides (same settings as the server)."""
-    try:
-        from datasets import copy
-    except ImportError:
-        copy = None
-    if copy is not None and copy.applies(export):
+    from datasets.writers import CsvWriter, writer_for
+
+    if writer_for(export) is CsvWriter.COPY:
         return "PostgreSQL COPY streamed through a bounded queue (datasets/copy.py)"
     return "python csv writer over a server-side cursor"

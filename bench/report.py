@@ -221,7 +221,10 @@ def section_exports() -> list[str]:
         lines.append(_export_row("after: " + after["export_path"], after))
     notes = [
         "",
-        "Why, and what limits it: the rows cost PostgreSQL most of the time (a correlated subquery per row "
+        "Since the prepared exports (datasets/prepared.py) the endpoint's whole file is built by the first request "
+        "after a change and read from a stored file after that, so a run after the first measures the file, not "
+        "COPY (section 5 measures both, beside Datasette). Before that: the rows cost PostgreSQL most of the time "
+        "(a correlated subquery per row "
         "for `source_slugs`, about 0.02 ms, on one index scan), so COPY itself runs at 40-55k rows/s on a quiet "
         "machine. Before, Django's server-side cursor outside a transaction is declared WITH HOLD, so "
         "PostgreSQL computed and stored the whole result (about 500 MB) before the first byte (18-32 s), and "
@@ -276,18 +279,191 @@ def section_load() -> list[str]:
                 + f"; {len(mix['paths'])} paths in the mix."
             )
     notes.append(
-        "Where the full mix misses: its p99. Nine of its 24 paths are whole-dataset CSVs of up to 20,000 rows, so "
-        "the mean response is about 0.8 MB; even the floor view, sending the same bytes and doing nothing else, "
-        "has a p99 of 250-350 ms here, with PostgreSQL or SQLite, gunicorn and wrk sharing 2 cores. Repeat "
-        "downloads come from the cache (finished exports up to 8 MB are kept until a record changes), so the "
-        "tail is the first, uncached run of each export and the bytes themselves. What would close it: serving "
-        "exports from their own app servers (or a CDN keyed on the data generation) so that they never queue "
-        "behind pages, and more cores than the 2 this machine has. The page-only runs meet every target."
+        "Whole datasets in the mix are prepared files (built by the mix's first request, then read from the "
+        "exports folder); the filtered pilot updates are live and kept in the cache when small. The floor view, "
+        "sending the same bytes and doing nothing else, is the yardstick: where its own p99 is far over 250 ms "
+        "the machine was busy with other work (the load averages are shown) and the run cannot say whether the "
+        "portal meets the target. What would close a real miss: serving exports from their own app servers (or a "
+        "CDN keyed on the data version) so that they never queue behind pages, and more than 2 cores."
     )
     return [*lines, "", *notes, ""] if notes else [*lines, ""]
 
 
-SECTIONS: list[Callable[[], list[str]]] = [section_data, section_pages, section_queries, section_exports, section_load]
+TARGET_FIRST_BYTE_WHOLE_S = 0.2
+TARGET_FIRST_BYTE_FILTERED_S = 1.0
+TARGET_FIRST_BYTE_FRESH_S = 2.0
+TARGET_PEAK_MB = 150
+TARGET_COLD_MS = 500
+
+
+def _rate(summary: dict[str, Any]) -> str:
+    first = summary.get("first_byte_seconds")
+    first_text = f", first byte {first * 1000:,.0f} ms" if first is not None else ""
+    return (
+        f"{summary['rows_per_second']:,.0f} rows/s ({summary['rows']:,} rows in {summary['seconds']:.2f} s{first_text})"
+    )
+
+
+def _cold_pages(engine: str) -> tuple[list[tuple[str, float]], float | None]:
+    data = _read("pages", engine, LOAD_SCALE)
+    if data is None:
+        return [], None
+    colds = [(page["url_name"], page["cold_ms"]) for page in data["pages"] if page.get("cold_ms") is not None]
+    return colds, max((ms for _, ms in colds), default=None)
+
+
+# Why the misses of the 2026-12-01 run missed (re-read these against a new run: the figures are that run's).
+TARGET_NOTES = [
+    "How to read this run: other engineers' test suites shared the 2 cores throughout (load average 10-23 at the "
+    "start of each step, given in each section); even the floor view, which does nothing but send bytes, had a "
+    "p99 of 1.2-4.4 s under wrk. Ratios measured in turn in the same minutes (portal beside COPY, portal beside "
+    "Datasette) are the figures to trust; absolute times and the load runs are not, and should be re-run on a "
+    "quiet machine with the commands above.",
+    "Filtered export, first byte: the source list is now one aggregate over the joined link table (no subquery per "
+    "row: 4.8 s -> 2.0 s of PostgreSQL time for these 87,601 rows, JIT compilation 2.5 s -> 0.1 s, measured with "
+    "EXPLAIN ANALYZE), but a grouped query is sorted whole before its first row, so the first byte waits for the "
+    "whole query (1.3 s standalone on a quieter machine, 3.3 s here). What would close it: join the lists "
+    "pre-aggregated per update (a derived table grouped by update, hash-joined, so the rows stream in index order "
+    "behind it), or keep each update's source list in a column written with the update.",
+    "Fresh bulk load, whole file: the first request after a change builds the prepared file, and the same grouped "
+    "query (a million rows) must finish its sort before the first byte (23 s here); every later request gets the "
+    "file (62 ms to the first byte). Filtered exports after the load had their statistics: generate_load_data runs "
+    "ANALYZE itself, and nothing ran it by hand. What would close it: as above, or building the prepared files "
+    "right after a bulk load (a management command run by the loaders) instead of on the first request.",
+    "Cold pages: the slow ones are the timeline, search, the home page and the feed (the read-path and residents' "
+    "issues change these views and search) and the data hub, whose row counts still count every dataset on a "
+    "cold render. What would close the hub: counts kept per data version, or planner estimates labelled as such.",
+    "Load mix p99: see section 4; under this machine's load the floor itself misses, so this run cannot say "
+    "whether the portal would meet it. The mix now fetches whole datasets as prepared files ("
+    "read from a stored file, 319,000 rows/s in section 5).",
+]
+
+
+def section_targets() -> list[str]:
+    """Issue 14's targets, each beside what this run measured."""
+    lines = [
+        "## Targets (issue 14), measured side by side",
+        "",
+        "| what | target | measured | met |",
+        "|---|---|---|---|",
+    ]
+    peers = _read("peers", "postgres", LOAD_SCALE)
+    if peers is None:
+        lines.append("| exports | - | peers step not run yet | - |")
+    else:
+        s = peers["summary"]
+        whole, copy_table, year, datasette = (
+            s["portal_whole_prepared"],
+            s["copy_table"],
+            s["portal_year"],
+            s["datasette_year"],
+        )
+        met = (
+            whole["rows_per_second"] >= copy_table["rows_per_second"]
+            and (whole["first_byte_seconds"] or 1e9) < TARGET_FIRST_BYTE_WHOLE_S
+        )
+        lines.append(
+            f"| unfiltered `pilot-updates.csv`, PostgreSQL, scale {LOAD_SCALE:g} (prepared file) "
+            f"| >= COPY of the table ({copy_table['rows_per_second']:,.0f} rows/s), first byte < "
+            f"{TARGET_FIRST_BYTE_WHOLE_S * 1000:.0f} ms | {_rate(whole)} | {_ok(met)} |"
+        )
+        ratio = year["rows_per_second"] / datasette["rows_per_second"]
+        met = ratio >= 2 and (year["first_byte_seconds"] or 1e9) < TARGET_FIRST_BYTE_FILTERED_S
+        lines.append(
+            f"| filtered export `?year={peers['year']}` | >= 2 x Datasette `_stream=on` on the same rows "
+            f"({_rate(datasette)}); first byte < {TARGET_FIRST_BYTE_FILTERED_S:g} s | {_rate(year)}: "
+            f"**{ratio:.1f} x** Datasette | {_ok(met)} |"
+        )
+        peaks = [s[key]["peak_rss_mb"] for key in ("portal_whole_first", "portal_whole_prepared", "portal_year")]
+        peak = max(p for p in peaks if p)
+        lines.append(
+            f"| peak memory of the serving process | < {TARGET_PEAK_MB} MB at any size | {peak:.0f} MB (gunicorn "
+            f"worker's VmHWM, the whole million-row file built and served, and the filtered export) "
+            f"| {_ok(peak < TARGET_PEAK_MB)} |"
+        )
+        first = s["portal_whole_first"]
+        fresh = max(first["first_byte_seconds"] or 1e9, year["first_byte_seconds"] or 1e9)
+        lines.append(
+            f"| any export after a fresh bulk load, no manual `ANALYZE` | first byte < {TARGET_FIRST_BYTE_FRESH_S:g} s "
+            f"| whole file, first request (built while streamed): first byte {first['first_byte_seconds'] * 1000:,.0f} "
+            f"ms, {first['seconds']:.1f} s in all; filtered: {year['first_byte_seconds'] * 1000:,.0f} ms "
+            f"(statistics from `generate_load_data`'s own ANALYZE) | {_ok(fresh < TARGET_FIRST_BYTE_FRESH_S)} |"
+        )
+    for engine in ENGINES:
+        colds, worst = _cold_pages(engine)
+        if worst is None:
+            lines.append(
+                f"| every public page, cold, scale {LOAD_SCALE:g}, {engine} | < {TARGET_COLD_MS} ms | not run | - |"
+            )
+            continue
+        over = ", ".join(f"`{name}` {ms:,.0f} ms" for name, ms in colds if ms >= TARGET_COLD_MS) or "none"
+        median = sorted(ms for _, ms in colds)[len(colds) // 2]
+        lines.append(
+            f"| every public page, cold, scale {LOAD_SCALE:g}, {engine} | < {TARGET_COLD_MS} ms each "
+            f"| {len(colds)} pages, slowest {worst:,.0f} ms, median {median:,.0f} ms; over: {over} "
+            f"| {_ok(worst < TARGET_COLD_MS)} |"
+        )
+    for engine in ENGINES:
+        data = _read("load", engine, LOAD_SCALE)
+        if data is None:
+            lines.append(
+                f"| full load mix, {engine} | 0 errors, p99 < {MAX_P99_MS:g} ms, >= half the floor | not run | - |"
+            )
+            continue
+        mix, floor = data["mix"], data["floor"]
+        share = mix["requests_per_second"] / floor["requests_per_second"] if floor["requests_per_second"] else 0
+        met = mix["errors"] == 0 and (mix["p99_ms"] or 1e9) < MAX_P99_MS and share >= MIN_RPS_SHARE
+        lines.append(
+            f"| full load mix (prepared exports), {data['connections']} connections, {data['duration_s']} s, {engine} "
+            f"| 0 errors, p99 < {MAX_P99_MS:g} ms, >= {MIN_RPS_SHARE:.0%} of the floor's req/s "
+            f"| {mix['errors']:,} errors, p99 {mix['p99_ms']:,.0f} ms, {mix['requests_per_second']:,.0f} req/s = "
+            f"{share:.0%} of the floor | {_ok(met)} |"
+        )
+    return [*lines, "", *(f"- {note}" for note in TARGET_NOTES), ""]
+
+
+def section_peers() -> list[str]:
+    lines = ["## 5. Beside the peers (COPY of the table, Datasette)", ""]
+    peers = _read("peers", "postgres", LOAD_SCALE)
+    if peers is None:
+        return [*lines, "Not run yet: `python -m bench.run peers`.", ""]
+    lines += [
+        f"`bench/peers.py`, {_when(peers)}. Portal: `{peers['portal_server']}` on PostgreSQL; COPY: psycopg2 "
+        f"`copy_expert` into a counting sink; Datasette ({peers['datasette']}, its own virtualenv under bench/out/) "
+        "on the SQLite benchmark database (same generator and seed, so the same rows), `--immutable`. Medians of "
+        "the repetitions; peak RSS is the serving process's VmHWM, reset before each request.",
+        "",
+        "| what | rows | runs | seconds | rows/s | first byte | peak RSS | bytes |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    labels = {
+        "copy_table": "`COPY pilots_pilotupdate TO STDOUT CSV` (the table, no joins)",
+        "portal_whole_first": "portal `pilot-updates.csv`, first request after a change (COPY, built while streamed)",
+        "portal_whole_prepared": "portal `pilot-updates.csv`, prepared file",
+        "portal_year": f"portal `pilot-updates.csv?year={peers['year']}` (live, COPY)",
+        "datasette_year": f"Datasette `pilots_pilotupdate.csv?_stream=on`, published, {peers['year']}",
+        "datasette_whole": "Datasette `pilots_pilotupdate.csv?_stream=on`, the whole table",
+    }
+    for key, label in labels.items():
+        s = peers["summary"][key]
+        first = f"{s['first_byte_seconds'] * 1000:,.0f} ms" if s.get("first_byte_seconds") is not None else "-"
+        peak = f"{s['peak_rss_mb']:.0f} MB" if s.get("peak_rss_mb") else "-"
+        lines.append(
+            f"| {label} | {s['rows']:,} | {s['runs']} | {s['seconds']:.2f} | {s['rows_per_second']:,.0f} | {first} "
+            f"| {peak} | {s['bytes'] or 0:,} |"
+        )
+    return [*lines, ""]
+
+
+SECTIONS: list[Callable[[], list[str]]] = [
+    section_targets,
+    section_data,
+    section_pages,
+    section_queries,
+    section_exports,
+    section_load,
+    section_peers,
+]
 
 
 def write_report(machine: dict[str, str]) -> None:
@@ -313,12 +489,19 @@ def write_report(machine: dict[str, str]) -> None:
             for scale in SCALES
             for step in ("prepare", "pages")
         ),
-        *(f".venv/bin/python -m bench.run load --engine {engine} --scale {LOAD_SCALE}" for engine in ENGINES),
+        f".venv/bin/python -m bench.run export --engine postgres --scale {LOAD_SCALE}",
+        f".venv/bin/python -m bench.run peers --scale {LOAD_SCALE}   # needs both engines prepared at {LOAD_SCALE}",
+        *(
+            f".venv/bin/python -m bench.run load --engine {engine} --scale {LOAD_SCALE} --mix {mix}"
+            for engine in ENGINES
+            for mix in ("all", "pages")
+        ),
         ".venv/bin/python -m bench.run report",
         "```",
         "",
         "PostgreSQL: `postgres@127.0.0.1:5432` (override with `BENCH_PG_SERVER`), databases `portal_bench` "
-        "(scale 100) and `portal_bench_scale1`, created if missing. SQLite: `bench/out/bench.sqlite3` (scale 100) "
+        "(scale 100) and `portal_bench_scale1` (another name with `BENCH_PG_DATABASE`), created if missing. "
+        "SQLite: `bench/out/bench.sqlite3` (scale 100) "
         "and `bench/out/bench-scale1.sqlite3`. Settings: `bench.settings` (the production settings, plain HTTP, "
         "the floor view's URL added).",
         "",

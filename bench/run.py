@@ -55,6 +55,7 @@ ENGINES = ("sqlite", "postgres")
 SCALES = (1, 100)
 LOAD_SCALE = 100
 PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgres://postgres@127.0.0.1:5432")
+PG_DATABASE = os.environ.get("BENCH_PG_DATABASE", "portal_bench")  # scale 100; other scales add a suffix
 
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -69,7 +70,7 @@ def database_url(engine: str, scale: float) -> str:
     if engine == "sqlite":
         return f"sqlite:///{OUT / ('bench' + (f'-{suffix}' if suffix else '') + '.sqlite3')}"
     if engine == "postgres":
-        return f"{PG_SERVER}/portal_bench{f'_{suffix}' if suffix else ''}"
+        return f"{PG_SERVER}/{PG_DATABASE}{f'_{suffix}' if suffix else ''}"
     raise SystemExit(f"unknown engine {engine!r}")
 
 
@@ -133,11 +134,7 @@ def prepare(engine: str, scale: float) -> None:
         return
     started, load_average = time.monotonic(), round(os.getloadavg()[0], 1)
     call_command("generate_load_data", scale=scale, clear=True, stdout=sys.stderr, stderr=sys.stderr)
-    seconds = round(time.monotonic() - started, 1)
-    from django.db import connection
-
-    with connection.cursor() as cursor:  # fresh planner statistics after a million-row insert
-        cursor.execute("ANALYZE")
+    seconds = round(time.monotonic() - started, 1)  # generate_load_data leaves planner statistics itself
     write_json(
         out_file("generate", engine, scale),
         {
@@ -391,6 +388,7 @@ def run_all(arguments: argparse.Namespace) -> None:
             )
         if engine == "postgres" and not arguments.skip_export:
             run_step("export", "--engine", engine, "--scale", str(LOAD_SCALE))
+            run_step("peers", "--scale", str(LOAD_SCALE))  # needs the SQLite data too (Datasette reads it)
         if not arguments.skip_load:
             for mix_kind in ("all", "pages"):
                 run_step(
@@ -442,6 +440,9 @@ def main(argv: list[str] | None = None) -> None:
     export_step.add_argument(
         "--writer", choices=("default", "python"), default="default", help="python: the endpoint with COPY off"
     )
+    peers_step = steps.add_parser("peers", help="5: exports beside COPY of the table and Datasette")
+    peers_step.add_argument("--scale", type=float, default=LOAD_SCALE)
+    peers_step.add_argument("--repetitions", type=int, default=3)
     steps.add_parser("report", help="write bench/RESULTS.md from bench/out/*.json")
     every = steps.add_parser("all", help="prepare, pages and load for each engine, then the report")
     every.add_argument("--engines", nargs="+", choices=ENGINES, default=list(ENGINES))
@@ -478,6 +479,10 @@ def main(argv: list[str] | None = None) -> None:
             python_loop=arguments.python_loop,
             writer=arguments.writer,
         )
+    elif arguments.step == "peers":
+        from bench.peers import peers_benchmark
+
+        peers_benchmark(arguments.scale, arguments.repetitions)
     elif arguments.step == "report":
         from bench.report import write_report
 

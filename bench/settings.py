@@ -10,6 +10,7 @@ import os
 os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-never-deployed")
 os.environ.setdefault("SECURE_TRANSPORT", "false")  # plain HTTP on 127.0.0.1, as `make serve`
 os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+os.environ.setdefault("EXPORTS_DIR", os.path.join(os.path.dirname(__file__), "out", "exports"))
 
 import dj_database_url
 

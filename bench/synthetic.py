@@ -37,8 +37,12 @@ from boroughs.models import LocalAuthority
 from core.caching import invalidate_cached_pages
 from core.dates import DatePrecision
 from core.models import PublicationStatus
+from core.statistics import refresh_statistics
 from pilots.models import Pilot, PilotParticipant, PilotUpdate, TimelineEvent
 from sources.models import KeyFigure, Source
+
+# What generate_synthetic_data fills (with their source link tables) and clear_synthetic_data empties.
+FILLED_MODELS = (Source, Pilot, PilotParticipant, PilotUpdate, TimelineEvent, KeyFigure)
 
 SLUG_PREFIX = "synthetic-"
 TITLE_PREFIX = "[Synthetic] "
@@ -452,6 +456,7 @@ def generate_synthetic_data(
         events = generator.timeline_events(source_ids)
         figures = generator.key_figures(source_ids)
     invalidate_cached_pages()  # bulk inserts send no signals
+    refresh_statistics(FILLED_MODELS)  # a million new rows and no statistics: plans made for empty tables
     return {
         "pilots": len(pilots),
         "updates": updates,
@@ -501,4 +506,5 @@ def clear_synthetic_data() -> dict[str, int]:
         deleted["timeline_events"] = _raw_delete(TimelineEvent.objects.filter(**synthetic))
         deleted["sources"] = _raw_delete(Source.objects.filter(**synthetic))
     invalidate_cached_pages()
+    refresh_statistics(FILLED_MODELS)
     return deleted

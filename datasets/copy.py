@@ -7,7 +7,7 @@ store the whole result before the first byte). With COPY, PostgreSQL formats the
 them and Python only passes bytes on, in parallel, through a bounded queue.
 
 The SELECT is the export's own queryset (same column expressions, same FilterSet, same order), each
-column wrapped so that the bytes are exactly those of ``writers.csv_chunks``:
+column wrapped so that the bytes are exactly those of the Python writer (``writers.csv_chunks``):
 
 - text: neutralised against formulas (an apostrophe before ``= + - @ TAB CR``), and an empty string
   written as NULL, because COPY quotes an empty string (``""``) where ``csv.writer`` writes nothing;
@@ -33,9 +33,7 @@ import queue
 import threading
 from collections.abc import Iterator, Sequence
 
-from django.conf import settings
-from django.db import connections, models
-from django.db.models import F, Func
+from django.db import connections
 
 from .definitions import DATE, NUMBER, Column
 
@@ -46,70 +44,49 @@ QUEUE_CHUNKS = 16  # at most this many chunks wait for the client: memory stays 
 PUT_WAIT_SECONDS = 0.5  # how often a blocked thread checks whether the download was abandoned
 JOIN_SECONDS = 30
 
-# The same characters as writers.FORMULA_TRIGGERS, as a regular expression and as SQL literals.
+# The same characters as writers.FORMULA_TRIGGERS, as SQL literals.
 _TRIGGERS_SQL = "'=', '+', '-', '@', chr(9), chr(13)"
-_TRIGGER_CLASS = "[-=+@\\t\\r]"
+_NEUTRALISED = "NULLIF(CASE WHEN left({0}, 1) IN (" + _TRIGGERS_SQL + ") THEN '''' || {0} ELSE {0} END, '')"
+_ISO_DATE = "to_char({0}, 'YYYY-MM-DD')"
+_PLAIN_NUMBER = "trim_scale({0})::text"  # 2300000000.0000 -> 2300000000, -1.5000 -> -1.5, as writers.format_number
 
 
-class NeutralisedColumn(Func):
-    """A text column as the CSV writer writes it; for a plain column (cheap to name three times)."""
-
-    template = (
-        "NULLIF(CASE WHEN left(%(expressions)s, 1) IN (" + _TRIGGERS_SQL + ") "
-        "THEN '''' || %(expressions)s ELSE %(expressions)s END, '')"
-    )
-    output_field = models.TextField()
+def can_write(export) -> bool:
+    """COPY can write this export: live rows (not ``?as_of=``) on PostgreSQL."""
+    return export.as_of is None and connections[export.queryset.db].vendor == "postgresql"
 
 
-class NeutralisedExpression(Func):
-    """The same for an expression such as a subquery, named once (a CASE would evaluate it three times)."""
-
-    template = "NULLIF(regexp_replace(%(expressions)s, '^(" + _TRIGGER_CLASS + ")', '''\\1'), '')"
-    output_field = models.TextField()
-
-
-class IsoDate(Func):
-    template = "to_char(%(expressions)s, 'YYYY-MM-DD')"
-    output_field = models.TextField()
-
-
-class PlainNumber(Func):
-    """2300000000.0000 -> 2300000000, -1.5000 -> -1.5, as writers.format_number."""
-
-    template = "trim_scale(%(expressions)s)::text"
-    output_field = models.TextField()
-
-
-def applies(export) -> bool:
-    """COPY writes this export: PostgreSQL, live rows, and not turned off (``DATASETS_CSV_COPY = False``)."""
-    return (
-        export is not None
-        and export.as_of is None
-        and getattr(settings, "DATASETS_CSV_COPY", True)
-        and connections[export.queryset.db].vendor == "postgresql"
-    )
-
-
-def _csv_expression(column: Column, name: str, plain: bool) -> models.Expression:
+def _csv_sql(column: Column, name: str) -> str:
     if column.is_text:
-        return NeutralisedColumn(F(name)) if plain else NeutralisedExpression(F(name))
+        return _NEUTRALISED.format(name)
     if column.type == DATE:
-        return IsoDate(F(name))
+        return _ISO_DATE.format(name)
     if column.type == NUMBER:
-        return PlainNumber(F(name))
-    return F(name)
+        return _PLAIN_NUMBER.format(name)
+    return name
 
 
 def select_sql(export) -> tuple[str, tuple]:
-    """The export's SELECT with every column as the CSV writer would write it, and its parameters."""
-    queryset = export.queryset
-    names = []
-    for index, (column, name) in enumerate(zip(export.dataset.columns, export.value_names, strict=True)):
-        alias = f"_csv{index}"
-        plain = name not in queryset.query.annotations  # a field (or a field across a join)
-        queryset = queryset.annotate(**{alias: _csv_expression(column, name, plain)})
-        names.append(alias)
-    return queryset.values_list(*names).query.sql_with_params()
+    """The export's SELECT with every column as the CSV writer would write it, and its parameters.
+
+    The export's own query (its values and order keys, unordered) is a subquery whose columns are
+    renamed ``c0 ...`` and ``k0 ...``; the outer SELECT formats the values and orders by the keys. So
+    each cell is formatted once, after any grouping (a list column is an aggregate: formatting inside
+    the grouped query would make PostgreSQL group by every formatted text), and every column is a plain
+    name, cheap to mention three times in a CASE.
+    """
+    inner = export.queryset.order_by().values_list(*export.value_names, *export.key_names)
+    sql, params = inner.query.sql_with_params()
+    values = [f"c{index}" for index in range(len(export.value_names))]
+    keys = [f"k{index}" for index in range(len(export.key_names))]
+    cells = ", ".join(_csv_sql(column, name) for column, name in zip(export.dataset.columns, values, strict=True))
+    order = ", ".join(_order_sql(term, key) for term, key in zip(export.terms, keys, strict=True))
+    return f"SELECT {cells} FROM ({sql}) AS export_rows ({', '.join(values + keys)}) ORDER BY {order}", params
+
+
+def _order_sql(term, name: str) -> str:
+    nulls = "" if term.nulls_last is None else " NULLS LAST" if term.nulls_last else " NULLS FIRST"
+    return f"{name} {'DESC' if term.descending else 'ASC'}{nulls}"
 
 
 class _Abandoned(Exception):

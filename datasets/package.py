@@ -10,7 +10,7 @@ from django.http import QueryDict
 
 from .definitions import DATASETS, Dataset
 from .query import build_export
-from .writers import csv_chunks
+from .writers import export_csv_chunks
 
 LICENCE = {
     "name": "OGL-UK-3.0",
@@ -139,7 +139,7 @@ def zip_chunks(*, homepage: str, as_of: datetime.date | None, accessed: datetime
         for dataset in datasets_at(as_of):
             export = build_export(dataset, QueryDict(), as_of)
             with archive.open(f"{dataset.name}.csv", mode="w", force_zip64=True) as member:
-                for chunk in csv_chunks(dataset.columns, export.rows().iterator(chunk_size=2000)):
+                for chunk in export_csv_chunks(export):
                     member.write(chunk)
                     yield sink.take()
     yield sink.take()

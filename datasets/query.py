@@ -189,31 +189,6 @@ def keyset_after(terms: list[OrderTerm], values: list) -> Q:
 # --- The export ----------------------------------------------------------------------------------
 
 
-class ExportRows:
-    """The rows of an export as the CSV writer reads them: iterating gives the ORM's tuples (read lazily,
-    with a server-side cursor on PostgreSQL), and ``export`` lets the writer read the same rows another
-    way instead (PostgreSQL's COPY, ``datasets/copy.py``) without the views changing."""
-
-    def __init__(self, export: "Export", queryset: QuerySet, chunk_size: int | None) -> None:
-        self.export = export
-        self.queryset = queryset
-        self.chunk_size = chunk_size
-
-    def __iter__(self):
-        return iter(QuerySet.iterator(self.queryset, chunk_size=self.chunk_size))
-
-
-class ExportRowQuerySet(QuerySet):
-    """``Export.rows()``: an ordinary values_list queryset whose ``iterator()`` keeps the export."""
-
-    export: "Export | None" = None
-
-    def iterator(self, chunk_size: int | None = None):
-        if self.export is None:
-            return super().iterator(chunk_size=chunk_size)
-        return ExportRows(self.export, self, chunk_size)
-
-
 @dataclass
 class Export:
     """An ordered queryset of a dataset's rows; ``rows()`` gives the column values, in column order."""
@@ -229,11 +204,8 @@ class Export:
         return [f"_key{index}" for index in range(len(self.terms))]
 
     def rows(self) -> QuerySet:
-        """Tuples of the column values only: what the CSV writer streams."""
-        rows = self.queryset.values_list(*self.value_names)
-        rows.__class__ = ExportRowQuerySet
-        rows.export = self
-        return rows
+        """Tuples of the column values only: what the Python CSV writer streams."""
+        return self.queryset.values_list(*self.value_names)
 
     def page(self, after: list | None, limit: int) -> QuerySet:
         """Up to ``limit`` rows after the key ``after``, each with its key values appended."""

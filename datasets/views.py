@@ -2,14 +2,18 @@
 the HTML list's filters, the Data Package descriptor and a zip of everything.
 
 CSV, JSON and the zip are read-only, open to other sites (CORS for GET) and rate-limited per client.
+A whole dataset's CSV and the zip of today's data are prepared files (``datasets/prepared.py``);
+filtered and ``?as_of=`` exports are written live.
 """
 
 import datetime
 import functools
+import hashlib
 from collections.abc import Callable, Iterable, Iterator
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import router
 from django.db.models import Max, Value
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
@@ -19,14 +23,15 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from core.caching import cache_key
 
+from . import prepared
 from .definitions import DATASETS, Dataset
 from .expressions import history_model
 from .package import CSV_CONTRACT, LICENCE, datapackage, zip_chunks
-from .query import LONDON, BadRequest, build_export, decode_cursor, encode_cursor, parse_as_of
+from .query import LONDON, BadRequest, Export, build_export, decode_cursor, encode_cursor, parse_as_of
 from .ratelimit import rate_limited
-from .writers import csv_chunks, json_row
+from .writers import csv_chunks, export_csv_chunks, json_row
 
-ITERATOR_CHUNK_SIZE = 2000
+CSV_TYPE = "text/csv; charset=utf-8"
 JSON_PAGE_SIZE = 100
 JSON_MAX_PAGE_SIZE = 1000
 FILE_PREFIX = "london-health-devolution"
@@ -81,8 +86,46 @@ def _file_name(dataset_name: str, as_of: datetime.date | None, extension: str) -
     return f"{FILE_PREFIX}-{dataset_name}-{stamp}.{extension}"
 
 
-def _rows(export):
-    return export.rows().iterator(chunk_size=ITERATOR_CHUNK_SIZE)
+def _unfiltered(params) -> bool:
+    """No parameter with a value: the whole dataset, which is served as a prepared file."""
+    return not any(value for name in params for value in params.getlist(name))
+
+
+def _download(chunks: Iterable[bytes], content_type: str, filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(chunks, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Accel-Buffering"] = "no"  # let a proxy pass the stream on as it comes
+    return response
+
+
+def _prepared_csv(request, export: Export, filename: str) -> HttpResponse:
+    """The whole dataset from its prepared file, or built into it while it is sent."""
+    version = prepared.data_version(export.queryset.db)  # read before the rows: the file is never older
+    name = f"{export.dataset.name}/{version}.csv"
+    storage = prepared.storage()
+    if storage.exists(name):
+        if prepared.accepts_gzip(request):
+            compressed = f"{name}.gz"
+            if storage.exists(compressed):
+                return prepared.serve(
+                    request,
+                    compressed,
+                    etag=f"{version}-gzip",
+                    content_type=CSV_TYPE,
+                    filename=filename,
+                    encoding="gzip",
+                )
+            if request.method == "GET":
+                response = _download(
+                    prepared.stream_and_keep(compressed, prepared.gzip_chunks(name)), CSV_TYPE, filename
+                )
+                response["Content-Encoding"] = "gzip"
+                response["Vary"] = "Accept-Encoding"
+                return response
+        return prepared.serve(request, name, etag=version, content_type=CSV_TYPE, filename=filename)
+    if request.method == "HEAD":
+        return _download(csv_chunks(export.dataset.columns, ()), CSV_TYPE, filename)
+    return _download(prepared.stream_and_keep(name, export_csv_chunks(export)), CSV_TYPE, filename)
 
 
 def _stored_or_streamed(request, make_chunks: Callable[[], Iterator[bytes]]) -> Iterable[bytes]:
@@ -123,14 +166,14 @@ def dataset_csv(request, dataset):
         export = build_export(definition, request.GET, as_of)
     except BadRequest as error:
         return _text_error(error.message)
+    filename = _file_name(definition.name, as_of, "csv")
+    if _unfiltered(request.GET):
+        return _prepared_csv(request, export, filename)
     if request.method == "HEAD":
         chunks = csv_chunks(definition.columns, (), bom=bom)
     else:
-        chunks = _stored_or_streamed(request, lambda: csv_chunks(definition.columns, _rows(export), bom=bom))
-    response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_file_name(definition.name, as_of, "csv")}"'
-    response["X-Accel-Buffering"] = "no"  # let a proxy pass the stream on as it comes
-    return response
+        chunks = _stored_or_streamed(request, lambda: export_csv_chunks(export, bom=bom))
+    return _download(chunks, CSV_TYPE, filename)
 
 
 @require_http_methods(["GET", "HEAD", "OPTIONS"])
@@ -194,11 +237,18 @@ def all_zip(request):
     except BadRequest as error:
         return _text_error(error.message)
     homepage = request.build_absolute_uri(reverse("datasets:hub"))
-    chunks = zip_chunks(homepage=homepage, as_of=as_of, accessed=_today()) if request.method != "HEAD" else ()
-    response = StreamingHttpResponse(chunks, content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="{_file_name("all", as_of, "zip")}"'
-    response["X-Accel-Buffering"] = "no"
-    return response
+    accessed = _today()
+    filename = _file_name("all", as_of, "zip")
+    chunks = zip_chunks(homepage=homepage, as_of=as_of, accessed=accessed) if request.method != "HEAD" else ()
+    if as_of is not None:
+        return _download(chunks, "application/zip", filename)
+    # Today's zip is prepared too; its README names the day and the address it was downloaded from.
+    data = prepared.data_version(router.db_for_read(next(iter(DATASETS.values())).model))
+    version = hashlib.sha256(f"{data}|{accessed}|{homepage}".encode()).hexdigest()[:32]
+    name = f"all/{version}.zip"
+    if prepared.storage().exists(name):
+        return prepared.serve(request, name, etag=version, content_type="application/zip", filename=filename)
+    return _download(prepared.stream_and_keep(name, chunks) if chunks else chunks, "application/zip", filename)
 
 
 def _last_updated() -> dict[str, datetime.datetime]:

@@ -1,29 +1,38 @@
 """Turning rows into CSV bytes and JSON values, following the CSV contract shown on /data/.
 
-Two writers give the same bytes. On PostgreSQL a live export (``Export.rows().iterator()``) is written
-by PostgreSQL's COPY (``datasets/copy.py``: the cleaning below done in SQL, measured in bench section 3).
-Otherwise (SQLite, ``?as_of=``, plain rows) the Python path: rows arrive as tuples (``values_list`` of
-database-side expressions, read with a server-side cursor on PostgreSQL), only text cells are
-inspected, and rows are written by ``csv.writer`` into one small reusable buffer that is emitted as
-bytes every ``ROWS_PER_CHUNK`` rows.
+Two writers give the same bytes, and an export says which one writes it (``CsvWriter``):
+
+- ``COPY``: PostgreSQL's own ``COPY ... TO STDOUT`` (``datasets/copy.py``: the cleaning below done in
+  SQL, measured in bench section 3), for live exports on PostgreSQL;
+- ``PYTHON``: rows arrive as tuples (``values_list`` of database-side expressions, read with a
+  server-side cursor on PostgreSQL), only text cells are inspected, and rows are written by
+  ``csv.writer`` into one small reusable buffer that is emitted as bytes every ``ROWS_PER_CHUNK`` rows;
+  for SQLite, ``?as_of=``, plain rows, and wherever ``DATASETS_CSV_COPY = False``.
 """
 
 import csv
 import datetime
+import enum
 import io
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from itertools import islice
+from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import connection
 
 from . import copy
 from .definitions import NUMBER, Column
 
+if TYPE_CHECKING:
+    from .query import Export
+
 logger = logging.getLogger(__name__)
 
 ROWS_PER_CHUNK = 1000
+ITERATOR_CHUNK_SIZE = 2000  # rows fetched from the server-side cursor at a time (Python writer)
 BOM = "\ufeff"
 # A spreadsheet treats a cell starting with one of these as a formula (or a command, via DDE).
 FORMULA_TRIGGERS = frozenset("=+-@\t\r")
@@ -97,17 +106,33 @@ def incomplete_line(columns: Sequence[Column]) -> bytes:
     return _csv_line(["#" + INCOMPLETE_MESSAGE] + [""] * len(columns))
 
 
-def csv_chunks(columns: Sequence[Column], rows: Iterable[tuple], *, bom: bool = False) -> Iterator[bytes]:
-    """The CSV file as a stream of byte chunks: header, then rows in batches; written by PostgreSQL's
-    COPY when ``rows`` come from a live export on PostgreSQL (``copy.applies``), else in Python."""
-    export = getattr(rows, "export", None)
-    if copy.applies(export):
+class CsvWriter(enum.Enum):
+    """Who writes an export's CSV. Both give the same bytes (tests/datasets/test_export_path.py)."""
+
+    COPY = "copy"
+    PYTHON = "python"
+
+
+def writer_for(export: "Export") -> CsvWriter:
+    """COPY wherever it can write the export, unless turned off with ``DATASETS_CSV_COPY = False``."""
+    if getattr(settings, "DATASETS_CSV_COPY", True) and copy.can_write(export):
+        return CsvWriter.COPY
+    return CsvWriter.PYTHON
+
+
+def export_csv_chunks(export: "Export", *, bom: bool = False, writer: CsvWriter | None = None) -> Iterator[bytes]:
+    """An export's CSV file as a stream of byte chunks, written by ``writer`` (``writer_for`` by default)."""
+    columns = export.dataset.columns
+    writer = writer or writer_for(export)
+    if writer is CsvWriter.COPY:
+        if not copy.can_write(export):
+            raise ValueError("COPY writes live exports on PostgreSQL only.")
         header = (BOM.encode("utf-8") if bom else b"") + _csv_line([column.name for column in columns])
         return copy.copy_csv_chunks(export, header, columns, incomplete_line(columns))
-    return python_csv_chunks(columns, rows, bom=bom)
+    return csv_chunks(columns, export.rows().iterator(chunk_size=ITERATOR_CHUNK_SIZE), bom=bom)
 
 
-def python_csv_chunks(columns: Sequence[Column], rows: Iterable[tuple], *, bom: bool = False) -> Iterator[bytes]:
+def csv_chunks(columns: Sequence[Column], rows: Iterable[tuple], *, bom: bool = False) -> Iterator[bytes]:
     """The CSV file as a stream of byte chunks, written in Python: header, then rows in batches.
 
     If reading or writing fails part-way, the rows already written are sent, then a final line that

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from boroughs.models import IntegratedCareSystem, LocalAuthority, PlacePartnership
 from core.models import PublicationStatus, Publishable
+from core.statistics import refresh_statistics
 from pilots.models import Pilot, PilotParticipant, PilotUpdate, TimelineEvent
 from sources.models import KeyFigure, Source
 
@@ -105,8 +106,22 @@ class _Loader:
         return [self.sources[slug] for slug in slugs]
 
 
+LOADED_MODELS = (
+    Source,
+    KeyFigure,
+    IntegratedCareSystem,
+    PlacePartnership,
+    LocalAuthority,
+    Pilot,
+    PilotParticipant,
+    PilotUpdate,
+    TimelineEvent,
+)
+
+
 def load_portal_data(*, fixtures_dir: Path = FIXTURES_DIR) -> LoadReport:
-    """Fill or refresh the database from the shipped files, in one transaction."""
+    """Fill or refresh the database from the shipped files, in one transaction, then refresh the planner
+    statistics of the tables it fills (and of their history)."""
     report = LoadReport()
     loader = _Loader(report)
     with transaction.atomic():
@@ -115,6 +130,7 @@ def load_portal_data(*, fixtures_dir: Path = FIXTURES_DIR) -> LoadReport:
         _load_pilots(loader, fixtures_dir)
         _load_timeline_events(loader, fixtures_dir)
         _load_key_figures(loader, fixtures_dir)
+    refresh_statistics([*LOADED_MODELS, *(model.history.model for model in LOADED_MODELS)])
     return report
 
 

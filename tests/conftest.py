@@ -16,3 +16,12 @@ def pytest_collection_modifyitems(config, items):
     """Tests marked ``browser`` run last: they use the live server, so they are transactional and the
     database is flushed after each one (tests/browser/conftest.py loads the shipped data again for them)."""
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+@pytest.fixture(autouse=True)
+def _own_prepared_exports(settings, tmp_path):
+    """Each test prepares its exports in a folder of its own: rolled-back data never leaves files behind."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "exports": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": tmp_path}},
+    }

@@ -135,6 +135,12 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Prepared full exports (datasets/prepared.py): a folder every app server can read (a shared volume
+    # when there are several), or object storage by replacing this entry (any Django storage backend).
+    "exports": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": os.environ.get("EXPORTS_DIR") or BASE_DIR / "run" / "exports"},
+    },
 }
 
 # With REDIS_URL set, the cache (pages, export rate limits, lock-outs) is shared by every app server.

@@ -9,12 +9,9 @@ import os
 os.environ["DEBUG"] = os.environ.get("DEBUG") or "false"
 
 from .base import *  # noqa: F403
-from .base import env_bool
+from .base import STORAGES, env_bool
 
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
-}
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}
 WHITENOISE_MAX_AGE = 31536000
 
 SECURE_TRANSPORT = env_bool("SECURE_TRANSPORT", True)

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from core.models import Publishable
 from datasets.definitions import DATE, INTEGER, NUMBER, STRING, Column
-from datasets.writers import python_csv_chunks
+from datasets.writers import csv_chunks
 from officers.admin.forms import version_field
 from officers.scoping import is_editor
 from officers.services import publish, withdraw
@@ -111,7 +111,7 @@ class PortalActionsMixin:
         fields = [field for field in self.model._meta.concrete_fields if field.name != "version"]
         columns = [Column(name=field.name, type=_column_type(field), description="", example="") for field in fields]
         rows = queryset.order_by("pk").values_list(*(field.attname for field in fields)).iterator()
-        response = StreamingHttpResponse(python_csv_chunks(columns, rows), content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(csv_chunks(columns, rows), content_type="text/csv; charset=utf-8")
         stamp = timezone.now().strftime("%Y%m%d-%H%M")
         response["Content-Disposition"] = f'attachment; filename="{self.opts.model_name}-{stamp}.csv"'
         return response

@@ -1,6 +1,6 @@
 """The two CSV writers: PostgreSQL's COPY (datasets/copy.py) for live exports on PostgreSQL, the Python
-writer everywhere else. They must give the same bytes. Each test runs on both databases: on SQLite it
-checks that the Python path is the one used (COPY cannot apply there)."""
+writer everywhere else. They must give the same bytes: on PostgreSQL each export is written by both,
+named explicitly, and compared; on SQLite, where COPY cannot run, asking for it is refused."""
 
 import csv
 import datetime
@@ -50,42 +50,44 @@ def awkward_data():
     KeyFigureFactory(slug="no-number", value=None, value_as_stated="a third")
 
 
-def _download(client, settings, url: str, *, use_copy: bool) -> bytes:
-    settings.DATASETS_CSV_COPY = use_copy
-    response = client.get(url)
-    assert response.status_code == 200
-    return b"".join(response.streaming_content)
-
-
-URLS = [
-    "/data/pilot-updates.csv",
-    "/data/pilot-updates.csv?pilot=formula-pilot",
-    "/data/pilot-updates.csv?pilot=formula-pilot&bom=1",
-    "/data/pilots.csv",
-    "/data/key-figures.csv",
-    "/data/sources.csv",
-    "/data/boroughs.csv?bom=1",
-    "/data/timeline-events.csv",
-    "/data/pilot-participants.csv",
-    "/data/place-partnerships.csv",
-    "/data/integrated-care-systems.csv",
+EXPORTS = [
+    ("pilot-updates", ""),
+    ("pilot-updates", "pilot=formula-pilot"),
+    ("pilots", ""),
+    ("key-figures", ""),
+    ("sources", ""),
+    ("boroughs", ""),
+    ("timeline-events", ""),
+    ("pilot-participants", ""),
+    ("place-partnerships", ""),
+    ("integrated-care-systems", ""),
 ]
 
 
-@pytest.mark.parametrize("url", URLS)
-def test_copy_and_python_give_the_same_bytes(client, settings, url):
-    awkward_data()
-    python = _download(client, settings, url, use_copy=False)
-    either = _download(client, settings, url, use_copy=True)  # COPY on PostgreSQL, Python on SQLite
+def _written_by(writer: writers.CsvWriter, dataset: str, query: str = "", *, bom: bool = False) -> bytes:
+    export = build_export(DATASETS[dataset], QueryDict(query))
+    return b"".join(writers.export_csv_chunks(export, bom=bom, writer=writer))
 
-    assert either == python
+
+@pytest.mark.parametrize(("dataset", "query"), EXPORTS)
+def test_copy_and_python_give_the_same_bytes(dataset, query):
+    awkward_data()
+    python = _written_by(writers.CsvWriter.PYTHON, dataset, query)
     assert python.endswith(b"\r\n")
     assert b"EXPORT INCOMPLETE" not in python
+    if POSTGRES:
+        assert _written_by(writers.CsvWriter.COPY, dataset, query) == python
+        assert _written_by(writers.CsvWriter.COPY, dataset, query, bom=True) == _written_by(
+            writers.CsvWriter.PYTHON, dataset, query, bom=True
+        )
+    else:  # SQLite has no COPY: asking for it is an error, never a silent fallback
+        with pytest.raises(ValueError, match="PostgreSQL only"):
+            _written_by(writers.CsvWriter.COPY, dataset, query)
 
 
-def test_the_awkward_cells_are_written_as_the_contract_says(client, settings):
+def test_the_awkward_cells_are_written_as_the_contract_says(client):
     awkward_data()
-    text = _download(client, settings, "/data/pilot-updates.csv?pilot=formula-pilot", use_copy=True).decode()
+    text = csv_text(client.get("/data/pilot-updates.csv?pilot=formula-pilot"))
     rows = {row["slug"]: row for row in csv.DictReader(io.StringIO(text, newline=""))}
 
     awkward = rows["awkward"]
@@ -108,20 +110,20 @@ def test_the_awkward_cells_are_written_as_the_contract_says(client, settings):
     assert figures["no-number"]["value"] == ""
 
 
-def test_copy_writes_live_exports_on_postgresql_only(settings):
+def test_the_web_exports_use_copy_for_live_rows_on_postgresql_and_python_otherwise(client, settings):
     dataset = DATASETS["pilot-updates"]
     live = build_export(dataset, QueryDict())
+    as_of = build_export(dataset, QueryDict(), datetime.date.today())
     settings.DATASETS_CSV_COPY = True
-    assert copy.applies(live) is POSTGRES
-    assert copy.applies(build_export(dataset, QueryDict(), datetime.date(2024, 1, 1))) is False  # ?as_of: Python
-    assert copy.applies(None) is False  # plain rows, not an export's
+    assert writers.writer_for(live) is (writers.CsvWriter.COPY if POSTGRES else writers.CsvWriter.PYTHON)
+    assert writers.writer_for(as_of) is writers.CsvWriter.PYTHON  # history: COPY cannot write it
+    with pytest.raises(ValueError):
+        b"".join(writers.export_csv_chunks(as_of, writer=writers.CsvWriter.COPY))
+    # A clone of the export (another filter, another order) keeps its writer: nothing rides on the queryset.
+    filtered = build_export(dataset, QueryDict("pilot=hackney-health-and-social-care-integration&sort=-happened_on"))
+    assert writers.writer_for(filtered) is writers.writer_for(live)
     settings.DATASETS_CSV_COPY = False
-    assert copy.applies(live) is False
-
-
-def test_an_as_of_export_is_the_same_either_way(client, settings):
-    url = f"/data/pilots.csv?as_of={datetime.date.today().isoformat()}"
-    assert _download(client, settings, url, use_copy=True) == _download(client, settings, url, use_copy=False)
+    assert writers.writer_for(live) is writers.CsvWriter.PYTHON
 
 
 # --- An error part-way ---------------------------------------------------------------------------
@@ -185,11 +187,10 @@ def test_a_download_stopped_early_stops_the_copy(settings):
     grow_data(times=2)
     settings.DATASETS_CSV_COPY = True
     dataset = DATASETS["pilot-updates"]
-    rows = build_export(dataset, QueryDict()).rows().iterator(chunk_size=2000)
     old_chunk = copy.CHUNK_BYTES
     copy.CHUNK_BYTES = 200
     try:
-        chunks = writers.csv_chunks(dataset.columns, rows)
+        chunks = writers.export_csv_chunks(build_export(dataset, QueryDict()))
         first = next(iter(chunks))
         assert first.startswith(b"pilot_slug,")
         chunks.close()
@@ -226,10 +227,11 @@ def test_the_copy_thread_waits_when_the_client_is_slow():
     # Nobody reads: the producer holds at most QUEUE_CHUNKS chunks of about CHUNK_BYTES, then waits.
     assert chunks.qsize() == copy.QUEUE_CHUNKS
     assert thread.is_alive()
+    held = sum(len(chunk) for chunk in list(chunks.queue))
+    assert held < 2_000_000  # what a slow client costs the server, whatever the export's size
     stop.set()
     thread.join(5)
     assert outcome == {"stopped": True}
-    assert copy.QUEUE_CHUNKS * (copy.CHUNK_BYTES + 1000) < 5_000_000
 
 
 def test_the_copy_queue_is_bounded(monkeypatch, settings):
@@ -243,7 +245,7 @@ def test_the_copy_queue_is_bounded(monkeypatch, settings):
     monkeypatch.setattr(copy.queue, "Queue", recording_queue)
     settings.DATASETS_CSV_COPY = True
     dataset = DATASETS["pilots"]
-    b"".join(writers.csv_chunks(dataset.columns, build_export(dataset, QueryDict()).rows().iterator(chunk_size=2000)))
+    b"".join(writers.export_csv_chunks(build_export(dataset, QueryDict())))
     assert sizes == ([copy.QUEUE_CHUNKS] if POSTGRES else [])  # SQLite: the Python writer, no queue
 
 

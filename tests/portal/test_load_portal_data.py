@@ -6,6 +6,8 @@ from boroughs.models import LocalAuthority
 from pilots.models import Pilot
 from portal.services import load_portal_data
 
+from .planner import analysed_tables, forget_statistics
+
 pytestmark = pytest.mark.django_db
 
 
@@ -57,3 +59,15 @@ def test_loaded_records_are_published_and_their_history_says_where_they_came_fro
 
     assert pilot.is_published
     assert pilot.history.earliest().history_change_reason == "Loaded from the portal's shipped data"
+
+
+def test_loading_the_shipped_data_leaves_planner_statistics():
+    before = forget_statistics()
+
+    load_portal_data()
+
+    analysed = analysed_tables()
+    for table in ("pilots_pilot", "pilots_pilotupdate", "boroughs_localauthority", "sources_source"):
+        assert table in analysed, table
+        if before is not None:
+            assert analysed[table] >= before, table
