@@ -80,7 +80,16 @@ def data_version(using: str) -> str:
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(parts))
         newest = cursor.fetchone()
-    digest = hashlib.sha256(f"{connection.settings_dict['NAME']}|{newest}|{_code_fingerprint()}".encode())
+    # What the public may see is part of what a file holds: a changed rule (``publication_paths``) makes
+    # new files even when no row changed.
+    rules = [
+        (model._meta.label, getattr(model, "publication_paths", ()))
+        for app in CONTENT_APPS
+        for model in apps.get_app_config(app).get_models()
+    ]
+    digest = hashlib.sha256(
+        f"{connection.settings_dict['NAME']}|{newest}|{sorted(rules)}|{_code_fingerprint()}".encode()
+    )
     return digest.hexdigest()[:32]
 
 
