@@ -1,7 +1,8 @@
 """The open data: /data/ (the hub, with each dataset's dictionary), each dataset as CSV and JSON with
 the HTML list's filters, the Data Package descriptor and a zip of everything.
 
-CSV, JSON and the zip are read-only, open to other sites (CORS for GET) and rate-limited per client.
+CSV, JSON and the zip are read-only, open to other sites (CORS for GET) and rate-limited per client
+(datasets/ratelimit.py).
 """
 
 import datetime
@@ -18,6 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from core.caching import cache_key
+from core.http import require_database
 
 from .definitions import DATASETS, Dataset
 from .expressions import history_model
@@ -126,6 +128,7 @@ def dataset_csv(request, dataset):
     if request.method == "HEAD":
         chunks = csv_chunks(definition.columns, (), bom=bom)
     else:
+        require_database()  # unreachable: the 503 page, not a 200 that breaks off
         chunks = _stored_or_streamed(request, lambda: csv_chunks(definition.columns, _rows(export), bom=bom))
     response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_file_name(definition.name, as_of, "csv")}"'
@@ -194,7 +197,12 @@ def all_zip(request):
     except BadRequest as error:
         return _text_error(error.message)
     homepage = request.build_absolute_uri(reverse("datasets:hub"))
-    chunks = zip_chunks(homepage=homepage, as_of=as_of, accessed=_today()) if request.method != "HEAD" else ()
+    chunks = ()
+    if request.method != "HEAD":
+        # Unreachable now: the 503 page. Failing later, the stream breaks off before the zip's central
+        # directory, so no client takes what it got for a complete archive.
+        require_database()
+        chunks = zip_chunks(homepage=homepage, as_of=as_of, accessed=_today())
     response = StreamingHttpResponse(chunks, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{_file_name("all", as_of, "zip")}"'
     response["X-Accel-Buffering"] = "no"
