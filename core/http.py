@@ -36,17 +36,18 @@ DATABASE_RETRY_AFTER_SECONDS = 30
 DATABASE_UNREACHABLE = (OperationalError, InterfaceError)
 
 
-def client_address(request: HttpRequest) -> str:
+def client_address(request: HttpRequest) -> str | None:
     """The address of the client that sent ``request``.
 
     With ``PROXY_COUNT`` = N proxies in front, each proxy appends the address it was reached from to
     ``X-Forwarded-For``, so the N-th entry from the right is the address the outermost proxy saw: the
     client. Entries further left were written by the client itself and are never believed. With no
-    proxy (0), or a header shorter than the chain of proxies or not an address, it is ``REMOTE_ADDR``.
+    proxy (0), or a header shorter than the chain of proxies or not an address, it is ``REMOTE_ADDR``
+    (``None`` for a request that has none, such as one made up by ``Client.force_login``).
     (django-ipware counts the proxies differently: with a proxy count of one it believes the left-most,
     client-written entry.)
     """
-    remote = request.META.get("REMOTE_ADDR") or "unknown"
+    remote = request.META.get("REMOTE_ADDR") or None
     proxies = settings.PROXY_COUNT
     if proxies <= 0:
         return remote

@@ -92,7 +92,7 @@ class ExportRateLimitMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if request.method != "OPTIONS" and self._limited(request):
-            retry_after = seconds_until_allowed(client_address(request))
+            retry_after = seconds_until_allowed(client_address(request) or "unknown")
             if retry_after:
                 return _too_many(retry_after)
         return self.get_response(request)
