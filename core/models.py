@@ -1,9 +1,14 @@
-"""Rules shared by the editable records of every app: publication state, http(s)-only links, and slugs
-that a spreadsheet never reads as a formula."""
+"""Rules shared by the editable records of every app (publication state, http(s)-only links, slugs that a
+spreadsheet never reads as a formula) and the two rows of shared runtime state every process reads: the
+page cache generation and request counts."""
+
+import time
+import uuid
 
 from django.conf import settings
 from django.core.validators import RegexValidator, URLValidator
-from django.db import models
+from django.db import IntegrityError, models, transaction
+from django.db.models import F
 
 
 class PublicationStatus(models.TextChoices):
@@ -105,3 +110,66 @@ def slug_start_constraint(model_name: str, field: str = "slug") -> models.CheckC
     for start in FORMULA_STARTS:
         begins |= models.Q(**{f"{field}__startswith": start})
     return models.CheckConstraint(condition=~begins, name=f"{model_name}_{field}_not_formula")
+
+
+class PageCacheGenerationQuerySet(models.QuerySet):
+    ROW = 1
+
+    def current(self) -> str:
+        """The token stored pages are filed under (one primary-key read)."""
+        return self.filter(pk=self.ROW).values_list("token", flat=True).first() or ""
+
+    def advance(self) -> None:
+        """A new token, in the same transaction as the change that asked for it: other processes see
+        it exactly when they can see the change."""
+        token = uuid.uuid4().hex
+        if not self.filter(pk=self.ROW).update(token=token):
+            self.update_or_create(pk=self.ROW, defaults={"token": token})
+
+
+class PageCacheGeneration(models.Model):
+    """One row whose token changes with every change to a public record. Every process reads it
+    before answering from its page cache, so no process or app server serves a page kept before an
+    edit, whether or not the cache itself is shared (core/caching.py). A random token rather than a
+    counter, so that a rolled-back change or a restored backup never brings an old token back."""
+
+    token = models.CharField(max_length=32)
+
+    objects = PageCacheGenerationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "page cache generation"
+
+    def __str__(self) -> str:
+        return self.token
+
+
+class RequestCountQuerySet(models.QuerySet):
+    def count_one(self, *, key: str, expires_at: int) -> int:
+        """Count one request for ``key`` (a name for one client in one time window, kept until
+        ``expires_at``, seconds since the epoch); the count so far, this request included."""
+        with transaction.atomic(using=self.db):
+            if not self.filter(key=key).update(count=F("count") + 1):
+                try:
+                    with transaction.atomic(using=self.db):
+                        self.create(key=key, expires_at=expires_at, count=1)
+                except IntegrityError:  # another process started the count at the same moment
+                    self.filter(key=key).update(count=F("count") + 1)
+                else:
+                    self.filter(expires_at__lt=time.time()).delete()  # windows that have ended
+                    return 1
+            return self.filter(key=key).values_list("count", flat=True).get()
+
+
+class RequestCount(models.Model):
+    """Requests counted per key, for rate limits where no shared cache is configured: the database is
+    the one store every process and app server shares. A key names one client in one time window."""
+
+    key = models.CharField(max_length=200, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.BigIntegerField(db_index=True, help_text="Seconds since the epoch; then the count is void.")
+
+    objects = RequestCountQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

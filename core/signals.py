@@ -8,8 +8,8 @@ from core.caching import invalidate_cached_pages
 CONTENT_APPS = ("sources", "boroughs", "pilots")
 
 
-def _record_changed(sender, **kwargs) -> None:
-    invalidate_cached_pages()
+def _record_changed(sender, using, **kwargs) -> None:
+    invalidate_cached_pages(using)
 
 
 def connect_page_cache_invalidation() -> None:

@@ -140,6 +140,18 @@ def encode_cursor(values) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+def _storable(value: str | int) -> bool:
+    """A value a database can compare: a 64-bit integer; text without NUL (PostgreSQL refuses it) or a
+    lone surrogate (not encodable as UTF-8), both of which JSON's \\u escapes can spell."""
+    if isinstance(value, int):
+        return -(2**63) <= value < 2**63
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in value
+
+
 def decode_cursor(model: type[models.Model], terms: list[OrderTerm], token: str) -> list:
     """The key of the last row of the previous page; anything unreadable is a ``BadRequest``."""
     message = "cursor: not a page token from this export; follow the 'next' link of the previous page."
@@ -157,7 +169,7 @@ def decode_cursor(model: type[models.Model], terms: list[OrderTerm], token: str)
                 raise BadRequest(message)
             decoded.append(None)
             continue
-        if not isinstance(value, str | int) or isinstance(value, bool):
+        if not isinstance(value, str | int) or isinstance(value, bool) or not _storable(value):
             raise BadRequest(message)
         try:
             decoded.append(resolve_field(model, term.path).to_python(value))

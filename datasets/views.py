@@ -1,7 +1,8 @@
 """The open data: /data/ (the hub, with each dataset's dictionary), each dataset as CSV and JSON with
 the HTML list's filters, the Data Package descriptor and a zip of everything.
 
-CSV, JSON and the zip are read-only, open to other sites (CORS for GET) and rate-limited per client.
+CSV, JSON and the zip are read-only, open to other sites (CORS for GET) and rate-limited per client
+(datasets/ratelimit.py).
 A whole dataset's CSV and the zip of today's data are prepared files (``datasets/prepared.py``);
 filtered and ``?as_of=`` exports are written live.
 """
@@ -22,6 +23,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from core.caching import cache_key
+from core.http import require_database
 
 from . import prepared
 from .definitions import DATASETS, Dataset
@@ -172,6 +174,7 @@ def dataset_csv(request, dataset):
     if request.method == "HEAD":
         chunks = csv_chunks(definition.columns, (), bom=bom)
     else:
+        require_database()  # unreachable: the 503 page, not a 200 that breaks off
         chunks = _stored_or_streamed(request, lambda: export_csv_chunks(export, bom=bom))
     return _download(chunks, CSV_TYPE, filename)
 
@@ -239,7 +242,12 @@ def all_zip(request):
     homepage = request.build_absolute_uri(reverse("datasets:hub"))
     accessed = _today()
     filename = _file_name("all", as_of, "zip")
-    chunks = zip_chunks(homepage=homepage, as_of=as_of, accessed=accessed) if request.method != "HEAD" else ()
+    chunks = ()
+    if request.method != "HEAD":
+        # Unreachable now: the 503 page. Failing later, the stream breaks off before the zip's central
+        # directory, so no client takes what it got for a complete archive.
+        require_database()
+        chunks = zip_chunks(homepage=homepage, as_of=as_of, accessed=accessed)
     if as_of is not None:
         return _download(chunks, "application/zip", filename)
     # Today's zip is prepared too; its README names the day and the address it was downloaded from.

@@ -13,5 +13,6 @@ urlpatterns = [
     path("", include("datasets.urls")),
 ]
 
-# The 500 page is rendered without context processors or a database (portal/views/site.py).
-handler500 = "portal.views.site.server_error"
+# The 500 page (or the 503 page when the database cannot be reached), rendered without context
+# processors or a database (core/http.py).
+handler500 = "core.http.server_error"

@@ -68,9 +68,11 @@ MIDDLEWARE = [
     # Permissions-Policy on every response, static files included (PERMISSIONS_POLICY below).
     "core.http.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # ETag and 304s, Cache-Control, then whole public pages from the cache (core/caching.py).
+    # ETag and 304s, Cache-Control, the export rate limit (counted before the page cache answers), then
+    # whole public pages from the cache (core/caching.py, datasets/ratelimit.py).
     "django.middleware.http.ConditionalGetMiddleware",
     "core.caching.PublicCacheMiddleware",
+    "datasets.ratelimit.ExportRateLimitMiddleware",
     "core.caching.PageCacheMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -143,12 +145,30 @@ STORAGES = {
     },
 }
 
-# With REDIS_URL set, the cache (pages, export rate limits, lock-outs) is shared by every app server.
+
+def cache_settings(redis_url: str) -> dict:
+    """With a Redis address, one cache (pages, export rate limits) shared by every app server, which
+    misses rather than fails while Redis cannot be reached; without, each process's own memory. Either
+    way a page is never served after an edit (core/caching.py) and rate limits count across processes."""
+    if not redis_url:
+        return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    return {
+        "default": {
+            "BACKEND": "core.caching.ForgivingRedisCache",
+            "LOCATION": redis_url,
+            # Seconds: a Redis that stops answering costs a request at most this, then is left alone.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+
+
 REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = cache_settings(REDIS_URL)
+
+# How many reverse proxies stand in front of the app servers: lock-outs and export rate limits take the
+# client's address from X-Forwarded-For accordingly (core/http.py); 0 means the header is ignored.
+# AXES_PROXY_COUNT is its old name, still read.
+PROXY_COUNT = int(os.environ.get("PROXY_COUNT") or os.environ.get("AXES_PROXY_COUNT") or "0")
 
 # Fair use of the open-data exports, per client address (datasets/ratelimit.py); 0 turns it off.
 EXPORT_RATE_LIMIT = int(os.environ.get("EXPORT_RATE_LIMIT", "60"))
@@ -184,7 +204,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = False
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("AXES_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "core.http.client_address"
 
 # Content Security Policy (django-csp 4): no inline scripts or styles. The one inline script, GOV.UK
 # Frontend's "js-enabled" class toggle in templates/base.html, is allowed by its hash rather than a

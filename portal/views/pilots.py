@@ -25,6 +25,7 @@ TIMELINE_PAGE_SIZE = 30
 # pages with Previous and Next (an exact count of a million updates costs more than the page).
 TIMELINE_COUNT_CAP = 10_000
 PILOTS_PER_PAGE = 25
+MAX_SQL_OFFSET = 2**63 - 1 - (TIMELINE_PAGE_SIZE + 1)  # OFFSET + LIMIT must fit a 64-bit integer
 
 
 # --- Filter forms --------------------------------------------------------------------------------
@@ -208,6 +209,8 @@ def _timeline_page(entries, number: str):
     if number < 1:
         raise EmptyPage("That page number is less than 1")
     start = (number - 1) * TIMELINE_PAGE_SIZE
+    if start > MAX_SQL_OFFSET:  # beyond any table, and beyond what the database's OFFSET accepts
+        raise InvalidPage("That page contains no results")
     items = list(entries[start : start + TIMELINE_PAGE_SIZE + 1])
     if not items and number > 1:
         raise InvalidPage("That page contains no results")

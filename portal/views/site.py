@@ -1,17 +1,15 @@
 """The pages that belong to no one model: home, search, the about/accessibility/privacy/licence
-pages, robots.txt, and the 500 handler."""
+pages and robots.txt."""
 
 from __future__ import annotations
 
-import datetime
 import logging
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Case, F, IntegerField, Value, When
-from django.http import HttpRequest, HttpResponse, HttpResponseServerError
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.template import loader
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
@@ -211,14 +209,3 @@ class LicenceView(StaticPage):
 @require_safe
 def robots_txt(request: HttpRequest) -> HttpResponse:
     return render(request, "robots.txt", content_type="text/plain; charset=utf-8")
-
-
-def server_error(request: HttpRequest, template_name: str = "500.html") -> HttpResponse:
-    """The 500 page, rendered without context processors (no database, no session): only the
-    request, for the Content-Security-Policy nonce. If even that fails, plain text."""
-    try:
-        body = loader.get_template(template_name).render({"request": request, "year": datetime.date.today().year})
-    except Exception:  # the error page must never fail itself
-        logger.exception("Could not render the 500 page")
-        body = "<h1>Sorry, there is a problem with the service</h1><p>Try again later.</p>"
-    return HttpResponseServerError(body)

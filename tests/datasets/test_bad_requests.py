@@ -5,6 +5,8 @@ import json
 
 import pytest
 
+from datasets.definitions import DATASETS
+
 pytestmark = pytest.mark.django_db
 
 
@@ -78,4 +80,39 @@ def test_a_malformed_page_size_is_a_400(client, limit):
 
 def test_a_bad_as_of_on_the_zip_is_a_400(client):
     response = client.get("/data/all.zip?as_of=yesterday")
+    assert response.status_code == 400
+
+
+def _first_page_key(client, name: str) -> list:
+    """The key of the first row of a dataset, as its own 'next' link carries it."""
+    next_url = client.get(f"/data/{name}.json", {"limit": 1}).json()["next"]
+    assert next_url, f"{name} has fewer than two rows"
+    cursor = next_url.split("cursor=")[1].split("&")[0]
+    return json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+
+
+@pytest.mark.parametrize("name", list(DATASETS))
+@pytest.mark.parametrize("unreadable", ["\x00", "a\x00b", "\ud800", "x\udfff"], ids=["nul", "inner-nul", "high", "low"])
+def test_a_page_token_holding_nul_or_a_lone_surrogate_is_a_400_for_every_dataset(client, name, unreadable):
+    key = _first_page_key(client, name)
+    for position in range(len(key)):
+        forged = [unreadable if index == position else value for index, value in enumerate(key)]
+
+        response = client.get(f"/data/{name}.json", {"cursor": token(forged)})
+
+        assert response.status_code == 400, (forged, response.status_code)
+        assert response.json()["error"].startswith("cursor:")
+
+
+def test_the_reported_page_token_is_a_400(client):
+    response = client.get("/data/pilots.json?cursor=WyJcdTAwMDAiLCAxXQ")
+
+    assert response.status_code == 400
+
+
+def test_a_page_token_with_a_number_too_big_for_the_database_is_a_400(client):
+    key = _first_page_key(client, "pilot-updates")
+
+    response = client.get("/data/pilot-updates.json", {"cursor": token([*key[:-1], 10**30])})
+
     assert response.status_code == 400

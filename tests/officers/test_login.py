@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.urls import clear_url_caches, resolve, reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -213,3 +213,44 @@ def test_the_admin_lives_at_the_configured_path():
         importlib.reload(urls)
         clear_url_caches()
     assert reverse("admin:index") == "/" + settings.ADMIN_PATH
+
+
+def _sign_in_from(client, password, *, forwarded_for, remote="10.0.0.1"):
+    return client.post(
+        reverse("admin:login"),
+        {"username": "officer-hackney", "password": password, "next": reverse("admin:index")},
+        REMOTE_ADDR=remote,
+        HTTP_X_FORWARDED_FOR=forwarded_for,
+    )
+
+
+@pytest.mark.django_db
+@override_settings(PROXY_COUNT=1)
+def test_behind_a_proxy_five_failures_from_one_client_do_not_lock_out_another(client, hackney_officer):
+    # Every request arrives from the proxy (10.0.0.1), which appends the client's address.
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _sign_in_from(client, "wrong-password", forwarded_for="203.0.113.7")
+    assert _sign_in_from(client, PASSWORD, forwarded_for="203.0.113.7").status_code == 429
+
+    assert _sign_in_from(Client(), PASSWORD, forwarded_for="198.51.100.20").status_code == 302
+
+
+@pytest.mark.django_db
+@override_settings(PROXY_COUNT=1)
+def test_behind_a_proxy_a_client_cannot_choose_its_address_by_sending_the_header_itself(client, hackney_officer):
+    # The client writes "198.51.100.20" itself; the proxy appends the address it really came from.
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _sign_in_from(client, "wrong-password", forwarded_for="198.51.100.20, 203.0.113.7")
+
+    assert _sign_in_from(Client(), PASSWORD, forwarded_for="198.51.100.20").status_code == 302
+    assert _sign_in_from(Client(), PASSWORD, forwarded_for="203.0.113.7").status_code == 429
+
+
+@pytest.mark.django_db
+@override_settings(PROXY_COUNT=0)
+def test_without_a_proxy_the_forwarded_for_header_is_ignored(client, hackney_officer):
+    for attempt in range(settings.AXES_FAILURE_LIMIT):  # a new made-up address on every guess
+        _sign_in_from(client, "wrong-password", forwarded_for=f"192.0.2.{attempt}", remote="203.0.113.7")
+
+    assert _sign_in_from(Client(), PASSWORD, forwarded_for="192.0.2.99", remote="203.0.113.7").status_code == 429
+    assert _sign_in_from(Client(), PASSWORD, forwarded_for="192.0.2.99", remote="198.51.100.20").status_code == 302

@@ -586,6 +586,16 @@ def test_past_the_count_cap_the_timeline_says_more_than_and_pages_with_next(page
     page("/timeline/?page=999", status=404)
 
 
+@pytest.mark.parametrize("number", ["9223372036854775807", "307445734561825861", str(10**30)])
+def test_past_the_count_cap_a_huge_timeline_page_number_is_a_404(page, monkeypatch, number):
+    import portal.views.pilots
+
+    monkeypatch.setattr(portal.views.pilots, "TIMELINE_COUNT_CAP", 20)  # the path taken past 10,000 entries
+    assert page("/timeline/").find("h2", id="results-count").words.startswith("More than 20 entries")
+
+    page(f"/timeline/?page={number}", status=404)
+
+
 def test_the_timeline_is_oldest_first_undated_last_events_before_updates_on_the_same_day(page):
     day = datetime.date(2019, 6, 1)
     update = PilotUpdateFactory(happened_on=day, happened_on_precision="day")

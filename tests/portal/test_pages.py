@@ -10,9 +10,10 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from core.http import server_error
 from core.models import PublicationStatus
 from pilots.models import Pilot, PilotUpdate
-from portal.views.site import INTRODUCTION, server_error
+from portal.views.site import INTRODUCTION
 from sources.models import KeyFigure, Source
 from tests.factories import PilotFactory, UserFactory, grow_data
 
@@ -222,7 +223,7 @@ def test_500_page_renders_without_database_or_context_processors(django_assert_n
 def test_500_handler_is_wired_up():
     from devolution_portal import urls
 
-    assert urls.handler500 == "portal.views.site.server_error"
+    assert urls.handler500 == "core.http.server_error"
 
 
 def test_static_pages_have_their_required_content(client):
