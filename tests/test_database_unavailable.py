@@ -1,0 +1,53 @@
+"""The database away: a 503 with Retry-After instead of a 500; in the admin, a page saying editing is
+unavailable that gives the officer back what they typed (never a password)."""
+
+import pytest
+from django.db import InterfaceError, OperationalError, connection
+from django.test import RequestFactory
+
+from devolution_portal.middleware import DatabaseUnavailableMiddleware
+
+
+def middleware():
+    return DatabaseUnavailableMiddleware(lambda request: None)
+
+
+@pytest.mark.parametrize("error", [OperationalError("server closed the connection"), InterfaceError("closed")])
+def test_a_public_page_answers_503_with_retry_after(rf: RequestFactory, error):
+    response = middleware().process_exception(rf.get("/pilots/"), error)
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    assert "no-store" in response["Cache-Control"]
+    assert "Sorry, the service is unavailable" in response.content.decode()
+
+
+def test_other_errors_are_left_to_the_500_page(rf: RequestFactory):
+    assert middleware().process_exception(rf.get("/pilots/"), ValueError("bug")) is None
+
+
+def test_the_admin_says_editing_is_unavailable_and_keeps_what_was_typed(rf: RequestFactory):
+    request = rf.post(
+        "/admin/pilots/pilotupdate/7/change/",
+        {"headline": "Budgets pooled <b>2017</b>", "version": "12", "password": "secret-value-x"},
+    )
+    response = middleware().process_exception(request, OperationalError("the database system is shutting down"))
+    page = response.content.decode()
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    assert "temporarily unavailable for editing" in page
+    assert "Budgets pooled &lt;b&gt;2017&lt;/b&gt;" in page  # kept, and escaped
+    assert 'name="version" value="12"' in page  # sent again with the version it was read at
+    assert 'action="/admin/pilots/pilotupdate/7/change/"' in page
+    assert "secret-value-x" not in page
+
+
+@pytest.mark.django_db
+def test_the_database_going_away_reaches_the_visitor_as_a_503_and_service_returns(client):
+    def refuse(execute, sql, params, many, context):
+        raise OperationalError("could not connect to server: Connection refused")
+
+    with connection.execute_wrapper(refuse):
+        response = client.get("/pilots/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    assert client.get("/pilots/").status_code == 200  # no restart needed
