@@ -71,7 +71,7 @@ def test_two_app_servers_configured_with_redis_url_share_the_cache():
         f"cache.set({key!r}, 'from server one', 30); print(type(caches['default']).__name__)"
     )
     try:
-        assert backend == "RedisCache"
+        assert backend.endswith("RedisCache")  # Django's, or devolution_portal.cache's that survives Redis going away
 
         assert run_app_server_process(f"print(cache.get({key!r}))") == "from server one"
     finally:

@@ -155,7 +155,8 @@ STORAGES = {
 # With REDIS_URL set, the cache (pages, export rate limits, lock-outs) is shared by every app server.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Redis being away only empties the cache, never fails a page (devolution_portal/cache.py).
+    CACHES = {"default": {"BACKEND": "devolution_portal.cache.ResilientRedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
