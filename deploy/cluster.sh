@@ -12,6 +12,7 @@
 #
 #   deploy/cluster.sh start | stop | status
 #   deploy/cluster.sh start-<part> | stop-<part>     part: primary replica redis app-8101 app-8102 nginx
+#   deploy/cluster.sh manage <manage.py arguments>   with the app servers' settings
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -193,7 +194,7 @@ start_nginx() {
     install_nginx
     mkdir -p "$RUN/nginx-tmp"
     local servers="" policy
-    for port in $APP_PORTS; do servers+="        server 127.0.0.1:$port max_fails=1 fail_timeout=5s;"$'\n'; done
+    for port in $APP_PORTS; do servers+="        server 127.0.0.1:$port max_fails=0;"$'\n'; done
     policy="$(cd "$ROOT" && app_env && "$BIN/python" -c 'from django.conf import settings; import django; django.setup(); print(settings.PERMISSIONS_POLICY)')"
     awk -v root="$ROOT" -v run="$RUN" -v port="$NGINX_PORT" -v servers="$servers" -v policy="$policy" '
         /@UPSTREAM_SERVERS@/ { printf "%s", servers; next }
@@ -243,6 +244,7 @@ case "${1:-}" in
     start | stop | status) "$1" ;;
     start-primary | start-replica | start-redis | start-nginx | stop-primary | stop-replica | stop-redis | stop-nginx)
         mkdir -p "$RUN"; "${1/-/_}" ;;
+    manage) shift; app_env; cd "$ROOT"; exec "$BIN/python" manage.py "$@" ;;  # manage.py as the app servers run it
     start-app-* | stop-app-*) action="${1%%-app-*}"; "${action}_app" "${1##*-app-}" ;;
     *) echo "usage: $0 start|stop|status|start-<part>|stop-<part> (primary replica redis nginx app-<port>)" >&2; exit 2 ;;
 esac

@@ -183,14 +183,16 @@ def _primary_cookie_running(request: HttpRequest) -> bool:
 
 
 def is_anonymous_public_read(request: HttpRequest) -> bool:
+    # The user last: with no session cookie, finding out needs no database (with one, it would).
+    if (
+        request.method not in SAFE_METHODS
+        or _is_admin(request)
+        or settings.SESSION_COOKIE_NAME in request.COOKIES
+        or _primary_cookie_running(request)
+    ):
+        return False
     user = getattr(request, "user", None)
-    return (
-        request.method in SAFE_METHODS
-        and not _is_admin(request)
-        and not (user is not None and user.is_authenticated)
-        and settings.SESSION_COOKIE_NAME not in request.COOKIES
-        and not _primary_cookie_running(request)
-    )
+    return not (user is not None and user.is_authenticated)
 
 
 def _streamed_with_flag(content, allowed: bool) -> Iterator[bytes]:

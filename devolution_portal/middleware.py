@@ -59,6 +59,39 @@ class DatabaseUnavailableMiddleware:
         return database_unavailable_response(request)
 
 
+class DatabaseUnavailableGuardMiddleware:
+    """The same 503 when the database error comes from a middleware rather than a view (for example a
+    signed-in visitor's session, loaded by a middleware after the view): Django has already turned it
+    into a 500 by then, so the error is noted from ``got_request_exception`` and the 500 replaced here.
+    Place it right after ``PermissionsPolicyMiddleware`` (the headers of the layers inside it are
+    missing from a 500 made outside them, so it sets the Content-Security-Policy itself)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        from django.core.signals import got_request_exception
+
+        self.get_response = get_response
+        got_request_exception.connect(_note_database_error, dispatch_uid="portal-database-unavailable")
+        directives = getattr(settings, "CONTENT_SECURITY_POLICY", {}).get("DIRECTIVES", {})
+        self.csp = "; ".join(f"{name} {' '.join(values)}" for name, values in directives.items())
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        if response.status_code == 500 and getattr(request, "_database_unavailable", False):
+            response = database_unavailable_response(request)
+            if self.csp:
+                response["Content-Security-Policy"] = self.csp
+        return response
+
+
+def _note_database_error(sender, request=None, **kwargs) -> None:
+    import sys
+
+    from django.db import InterfaceError, OperationalError
+
+    if request is not None and isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        request._database_unavailable = True
+
+
 def database_unavailable_response(request: HttpRequest) -> HttpResponse:
     from django.template import loader
 

@@ -51,3 +51,21 @@ def test_the_database_going_away_reaches_the_visitor_as_a_503_and_service_return
     assert response.status_code == 503
     assert response["Retry-After"] == "30"
     assert client.get("/pilots/").status_code == 200  # no restart needed
+
+
+@pytest.mark.django_db
+def test_a_database_error_in_a_middleware_is_a_503_too(client, settings):
+    from django.contrib.auth.models import User
+
+    client.force_login(User.objects.create_user("db-away-officer", password="a-long-test-password-123"))
+
+    def refuse(execute, sql, params, many, context):
+        raise OperationalError("the database system is shutting down")
+
+    # The signed-in visitor's session is read by a middleware after the view (the cache headers).
+    client.raise_request_exception = False  # as a real server: the error becomes a response
+    with connection.execute_wrapper(refuse):
+        response = client.get("/pilots/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]

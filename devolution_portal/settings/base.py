@@ -222,9 +222,13 @@ PORTAL_NAME = "London Health Devolution Portal"
 
 # Infrastructure middleware, added here rather than in the list above so that the list can change freely:
 # which database a request reads (right after authentication, which it needs), and the 503 page when the
-# database is away (innermost, so that it sees the view's database errors first).
+# database is away (innermost, for the view's database errors, and near the top for the middlewares').
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
     "devolution_portal.db_router.ReplicaReadMiddleware",
 )
 MIDDLEWARE.append("devolution_portal.middleware.DatabaseUnavailableMiddleware")
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("devolution_portal.middleware.PermissionsPolicyMiddleware") + 1,
+    "devolution_portal.middleware.DatabaseUnavailableGuardMiddleware",
+)
