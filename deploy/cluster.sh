@@ -29,6 +29,15 @@ DB="${CLUSTER_DB:-portal_cluster}"
 # initdb and postgres refuse to run as root: as root, run them as the postgres user.
 if [ "$(id -u)" = 0 ]; then AS_PG=(runuser -u postgres --); PG_OWNER=postgres; else AS_PG=(); PG_OWNER="$(id -un)"; fi
 
+# The PostgreSQL data folders live in run/cluster/ unless the postgres user cannot reach it (a clone
+# inside a folder only root may enter): then in a folder of /var/tmp named after this clone.
+PGROOT="$RUN"
+mkdir -p "$RUN"
+if [ "${#AS_PG[@]}" -gt 0 ] && ! "${AS_PG[@]}" test -x "$RUN"; then
+    PGROOT="/var/tmp/portal-cluster-$(echo "$ROOT" | md5sum | cut -c1-12)"
+    mkdir -p "$PGROOT"; chmod 755 "$PGROOT"
+fi
+
 log() { echo "cluster: $*"; }
 
 # ---------------------------------------------------------------- pids
@@ -63,12 +72,12 @@ wait_for() { # wait_for WHAT COMMAND...: up to 30 s
 
 # ---------------------------------------------------------------- PostgreSQL
 
-pg_dir() { mkdir -p "$RUN/$1"; chown "$PG_OWNER" "$RUN/$1"; chmod 700 "$RUN/$1"; }
+pg_dir() { mkdir -p "$PGROOT/$1"; chown "$PG_OWNER" "$PGROOT/$1"; chmod 700 "$PGROOT/$1"; }
 
 # The primary needs wal_level replica (or logical) and a replication entry in pg_hba.conf: check what
 # is there and add only what is missing, so running this again changes nothing.
 ensure_replication_allowed() {
-    local data="$RUN/primary"
+    local data="$PGROOT/primary"
     if ! grep -Eq '^[[:space:]]*host[[:space:]]+replication[[:space:]]+(all|postgres)[[:space:]]+127\.0\.0\.1/32[[:space:]]+trust' "$data/pg_hba.conf"; then
         log "adding a replication entry for postgres@127.0.0.1 to the primary's pg_hba.conf"
         echo "host replication postgres 127.0.0.1/32 trust  # make cluster: the replica" >>"$data/pg_hba.conf"
@@ -79,12 +88,12 @@ ensure_replication_allowed() {
 }
 
 start_primary() {
-    if live_pid primary "$RUN/primary" >/dev/null; then return 0; fi
-    if [ ! -s "$RUN/primary/PG_VERSION" ]; then
-        log "initdb $RUN/primary"
+    if live_pid primary "$PGROOT/primary" >/dev/null; then return 0; fi
+    if [ ! -s "$PGROOT/primary/PG_VERSION" ]; then
+        log "initdb $PGROOT/primary"
         pg_dir primary
-        "${AS_PG[@]}" "$PGBIN/initdb" -D "$RUN/primary" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
-        cat >>"$RUN/primary/postgresql.conf" <<EOF
+        "${AS_PG[@]}" "$PGBIN/initdb" -D "$PGROOT/primary" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+        cat >>"$PGROOT/primary/postgresql.conf" <<EOF
 # make cluster: its own primary, on 127.0.0.1 only, no Unix socket (nothing to clash with the main server's)
 listen_addresses = '127.0.0.1'
 port = $PRIMARY_PORT
@@ -97,32 +106,32 @@ EOF
     fi
     ensure_replication_allowed
     pg_dir pglog
-    "${AS_PG[@]}" "$PGBIN/pg_ctl" -D "$RUN/primary" -l "$RUN/pglog/primary.log" -w -t 30 start >/dev/null
-    head -n1 "$RUN/primary/postmaster.pid" >"$RUN/primary.pid"
+    "${AS_PG[@]}" "$PGBIN/pg_ctl" -D "$PGROOT/primary" -l "$PGROOT/pglog/primary.log" -w -t 30 start >/dev/null
+    head -n1 "$PGROOT/primary/postmaster.pid" >"$RUN/primary.pid"
     log "primary PostgreSQL on 127.0.0.1:$PRIMARY_PORT (pid $(cat "$RUN/primary.pid"))"
 }
 
 start_replica() {
-    if live_pid replica "$RUN/replica" >/dev/null; then return 0; fi
-    if [ ! -s "$RUN/replica/PG_VERSION" ]; then
-        log "pg_basebackup -R from the primary into $RUN/replica"
+    if live_pid replica "$PGROOT/replica" >/dev/null; then return 0; fi
+    if [ ! -s "$PGROOT/replica/PG_VERSION" ]; then
+        log "pg_basebackup -R from the primary into $PGROOT/replica"
         pg_dir replica
-        "${AS_PG[@]}" "$PGBIN/pg_basebackup" -h 127.0.0.1 -p "$PRIMARY_PORT" -U postgres -D "$RUN/replica" -R -X stream -c fast
-        cat >>"$RUN/replica/postgresql.auto.conf" <<EOF
+        "${AS_PG[@]}" "$PGBIN/pg_basebackup" -h 127.0.0.1 -p "$PRIMARY_PORT" -U postgres -D "$PGROOT/replica" -R -X stream -c fast
+        cat >>"$PGROOT/replica/postgresql.auto.conf" <<EOF
 # make cluster: the replica's own port; long exports on it are not cancelled by the primary's vacuum
 port = $REPLICA_PORT
 hot_standby = on
 hot_standby_feedback = on
 EOF
     fi
-    "${AS_PG[@]}" "$PGBIN/pg_ctl" -D "$RUN/replica" -l "$RUN/pglog/replica.log" -w -t 30 start >/dev/null
-    head -n1 "$RUN/replica/postmaster.pid" >"$RUN/replica.pid"
+    "${AS_PG[@]}" "$PGBIN/pg_ctl" -D "$PGROOT/replica" -l "$PGROOT/pglog/replica.log" -w -t 30 start >/dev/null
+    head -n1 "$PGROOT/replica/postmaster.pid" >"$RUN/replica.pid"
     log "replica PostgreSQL on 127.0.0.1:$REPLICA_PORT (pid $(cat "$RUN/replica.pid"))"
 }
 
 # SIGINT is PostgreSQL's fast shutdown: open transactions are rolled back, clients disconnected.
-stop_primary() { stop_pid primary "$RUN/primary" INT; }
-stop_replica() { stop_pid replica "$RUN/replica" INT; }
+stop_primary() { stop_pid primary "$PGROOT/primary" INT; }
+stop_replica() { stop_pid replica "$PGROOT/replica" INT; }
 
 psql_primary() { psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PRIMARY_PORT" -U postgres "$@"; }
 
@@ -232,7 +241,7 @@ stop() {
 
 status() {
     local all=0 name marker
-    for entry in "primary|$RUN/primary" "replica|$RUN/replica" "redis|$REDIS_PORT" \
+    for entry in "primary|$PGROOT/primary" "replica|$PGROOT/replica" "redis|$REDIS_PORT" \
         $(for p in $APP_PORTS; do echo "app-$p|gunicorn"; done) "nginx|$RUN/nginx.conf"; do
         name="${entry%%|*}"; marker="${entry#*|}"
         if pid="$(live_pid "$name" "$marker")"; then echo "$name: running (pid $pid)"; else echo "$name: stopped"; all=1; fi

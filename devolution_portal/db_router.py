@@ -103,6 +103,25 @@ def replica_usable() -> bool:
     return True
 
 
+def router_alias() -> str:
+    """Where a read would go now, by the routers configured."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import router
+
+    return router.db_for_read(ContentType)
+
+
+def database_answers(alias: str) -> bool:
+    connection = connections[alias]
+    try:
+        connection.close_if_health_check_failed()
+        connection.ensure_connection()
+    except (OperationalError, InterfaceError):
+        connection.close()
+        return False
+    return True
+
+
 def replica_answers() -> bool:
     """Ask the replica now, on a fresh connection: after a failed request, was it the replica?"""
     connection = connections[REPLICA]
@@ -225,6 +244,16 @@ class ReplicaReadMiddleware:
             # The replica went away under this request: answer it from the primary (GET/HEAD only).
             with replica_reads(False):
                 response = self.get_response(request)
+        if response.streaming and getattr(response, "file_to_stream", None) is None and response.status_code == 200:
+            # A streamed export sends its 200 before its first query: make sure its database answers
+            # now, so that an outage is a 503 with Retry-After rather than a file cut off after the header.
+            with replica_reads(allowed):
+                alias = router_alias()
+            if not database_answers(alias):
+                response.close()
+                from devolution_portal.middleware import database_unavailable_response
+
+                return database_unavailable_response(request)
         if allowed and response.streaming:
             response.streaming_content = _streamed_with_flag(response.streaming_content, allowed)
         if request.method not in SAFE_METHODS:

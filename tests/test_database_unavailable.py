@@ -69,3 +69,17 @@ def test_a_database_error_in_a_middleware_is_a_503_too(client, settings):
     assert response.status_code == 503
     assert response["Retry-After"] == "30"
     assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+
+
+@pytest.mark.django_db
+def test_an_export_during_an_outage_is_a_503_not_a_file_cut_short(client, monkeypatch):
+    def refuse():
+        raise OperationalError("connection refused")
+
+    response = client.get("/data/boroughs.csv")
+    assert response.status_code == 200
+    b"".join(response.streaming_content)
+    monkeypatch.setattr(connection, "close_if_health_check_failed", refuse)
+    response = client.get("/data/boroughs.csv?again=1")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
