@@ -12,7 +12,8 @@ router). A read goes to the replica only when **all** of these hold; anything el
 - the default connection is not inside ``transaction.atomic`` (reads in a transaction must see its writes);
 - no record changed in the last ``REPLICA_LAG_BUDGET_SECONDS`` as far as this process can tell (a change
   bumps the page-cache generation; a page read from a lagging replica right after a change would be
-  stored in the shared cache as if it were current);
+  stored in the shared cache as if it were current), unless the primary is away: then the replica,
+  at most its lag behind, answers rather than a 503;
 - the replica answered: a failed connection marks it down for ``REPLICA_RETRY_SECONDS``, and meanwhile
   every read goes to the primary. A public GET that fails on the replica part-way is answered again
   from the primary once.
@@ -237,13 +238,21 @@ class ReplicaReadMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        allowed = replica_configured() and is_anonymous_public_read(request) and not changed_recently()
+        public = replica_configured() and is_anonymous_public_read(request)
+        allowed = public and not changed_recently()
         with replica_reads(allowed):
             response = self.get_response(request)
-        if allowed and getattr(response, "database_unavailable", False) and not replica_answers():
-            # The replica went away under this request: answer it from the primary (GET/HEAD only).
-            with replica_reads(False):
-                response = self.get_response(request)
+        if public and getattr(response, "database_unavailable", False):
+            if allowed and not replica_answers():
+                # The replica went away under this request: answer it from the primary (GET/HEAD only).
+                allowed = False
+                with replica_reads(False):
+                    response = self.get_response(request)
+            elif not allowed and replica_usable():
+                # The primary is away just after a change: the replica, at most its lag behind, beats a 503.
+                allowed = True
+                with replica_reads(True):
+                    response = self.get_response(request)
         if response.streaming and getattr(response, "file_to_stream", None) is None and response.status_code == 200:
             # A streamed export sends its 200 before its first query: make sure its database answers
             # now, so that an outage is a 503 with Retry-After rather than a file cut off after the header.

@@ -169,3 +169,19 @@ def test_the_middleware_decides_per_request(rf: RequestFactory):
     }
     # Nothing leaks out of the request.
     assert router.db_for_read(User) == "default"
+
+
+def test_just_after_a_change_reads_use_the_primary_unless_it_is_away(client, settings, monkeypatch):
+    settings.REPLICA_LAG_BUDGET_SECONDS = 60
+    monkeypatch.setattr(db_router, "changed_recently", lambda: True)
+    _, primary, replica = queries_on(lambda: client.get("/pilots/"))
+    assert replica == 0
+    assert primary > 0
+
+    def refuse(execute, sql, params, many, context):
+        raise OperationalError("the primary is shutting down")
+
+    with connections["default"].execute_wrapper(refuse):
+        response, _, replica = queries_on(lambda: client.get("/pilots/?primary-away=1"))
+    assert response.status_code == 200
+    assert replica > 0
