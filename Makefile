@@ -73,3 +73,23 @@ clean:
 bench: install assets ## Benchmarks: synthetic data at scale 1 and 100 on SQLite and PostgreSQL, page times, query counts, load; writes bench/RESULTS.md
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python -m bench.run all
+
+# ---- Deploying: a production-shaped cluster on 127.0.0.1, fault drills, backup and restore (deploy/)
+.PHONY: cluster cluster-stop cluster-status drills backup restore
+cluster: install assets ## nginx :8080, two gunicorn app servers, PostgreSQL primary and streaming replica, Redis; all on 127.0.0.1
+	bash deploy/cluster.sh start
+
+cluster-stop: ## Stop exactly the processes `make cluster` started (their pids are in run/cluster/)
+	bash deploy/cluster.sh stop
+
+cluster-status:
+	bash deploy/cluster.sh status
+
+drills: install assets ## Fault drills against the cluster (starts it if needed); results appended to bench/RESULTS.md
+	$(BIN)/python deploy/drills.py
+
+backup: install ## pg_dump -Fc (PostgreSQL) or SQLite's online backup of DATABASE_URL's database into run/backups/
+	$(BIN)/python deploy/backup.py
+
+restore: install ## make restore FILE=run/backups/portal-....dump into DATABASE_URL's (empty) database; FORCE=1 to overwrite
+	$(BIN)/python deploy/restore.py "$(FILE)" $(if $(FORCE),--force)

@@ -82,3 +82,24 @@ access_log_format = '%(h)s %({x-forwarded-for}i)s "%(r)s" %(s)s %(B)s %(M)sms "%
 # Trust X-Forwarded-Proto only from a proxy on this machine (nginx in `make cluster`).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 proc_name = f"portal-{_tag}"
+
+
+def post_worker_init(worker):
+    """If the master dies (SIGKILL, the OOM killer), a gthread worker notices within a second and stops
+    accepting, but keeps its inherited listening socket open while it finishes its requests (up to
+    graceful_timeout): new connections would then wait in a backlog nobody accepts, and a restarted
+    master could not bind the port. Close the listeners at once instead, so the proxy is refused
+    straight away and tries the other app server, and a new master can start."""
+    check = getattr(worker, "is_parent_alive", None)
+    if check is None or not hasattr(worker, "set_accept_enabled"):
+        return
+
+    def is_parent_alive():
+        if check():
+            return True
+        worker.set_accept_enabled(False)
+        for listener in worker.sockets:
+            listener.close()
+        return False
+
+    worker.is_parent_alive = is_parent_alive

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -466,6 +467,20 @@ SECTIONS: list[Callable[[], list[str]]] = [
 ]
 
 
+# Sections that other scripts write into RESULTS.md (deploy/drills.py, deploy/bench_cluster.py): kept as they are.
+KEPT_HEADINGS = ("## Fault drills", "## Cluster throughput and replica lag")
+
+
+def kept_sections() -> list[str]:
+    if not RESULTS.exists():
+        return []
+    kept: list[str] = []
+    for block in re.split(r"(?m)^(?=## )", RESULTS.read_text()):
+        if block.startswith(KEPT_HEADINGS):
+            kept += ["", *block.rstrip().splitlines()]
+    return kept
+
+
 def write_report(machine: dict[str, str]) -> None:
     lines = [
         "# Benchmark results",
@@ -508,6 +523,7 @@ def write_report(machine: dict[str, str]) -> None:
     ]
     for section in SECTIONS:
         lines += section()
+    lines += kept_sections()
     RESULTS.write_text("\n".join(lines).rstrip() + "\n")
     print(f"wrote {RESULTS.relative_to(ROOT)}")
 

@@ -60,22 +60,43 @@ def client_address(request: HttpRequest) -> str | None:
         return remote
 
 
-def _render_static(template_name: str, request: HttpRequest, fallback: str) -> str:
+def _render_static(template_name: str, request: HttpRequest, fallback: str, **context) -> str:
     try:
-        return loader.get_template(template_name).render({"request": request, "year": datetime.date.today().year})
+        return loader.get_template(template_name).render(
+            {"request": request, "year": datetime.date.today().year, **context}
+        )
     except Exception:  # the error page must never fail itself
         logger.exception("Could not render %s", template_name)
         return fallback
 
 
 def database_unavailable(request: HttpRequest) -> HttpResponse:
-    """The 503 page: the service is down for a moment, try again in ``DATABASE_RETRY_AFTER_SECONDS``."""
+    """The 503 page: the service is down for a moment, try again in ``DATABASE_RETRY_AFTER_SECONDS``.
+
+    In the admin it says editing is unavailable and nothing was saved (every save is one transaction,
+    which the failure rolled back), and gives an officer's refused save back: what they typed, with a
+    button that sends it again with the record's version, so a colleague's save in between is still
+    caught. Passwords are never echoed. The response is marked ``database_unavailable`` so that the
+    replica router (devolution_portal/db_router.py) can answer a public read again from the other
+    database."""
+    admin = request.path_info.startswith("/" + settings.ADMIN_PATH)
+    typed = []
+    if admin and request.method == "POST" and not request.FILES:
+        typed = [
+            (name, value) for name, values in request.POST.lists() for value in values if "password" not in name.lower()
+        ]
     body = _render_static(
-        "503.html", request, "<h1>Sorry, the service is unavailable</h1><p>Try again in a few minutes.</p>"
+        "503.html",
+        request,
+        "<h1>Sorry, the service is unavailable</h1><p>Try again in a few minutes.</p>",
+        admin=admin,
+        typed=typed,
+        action=request.get_full_path(),
     )
     response = HttpResponse(body, status=503)
     response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"
+    response.database_unavailable = True
     return response
 
 

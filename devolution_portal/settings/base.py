@@ -115,6 +115,26 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# A PostgreSQL streaming replica for anonymous public reads and exports (devolution_portal/db_router.py);
+# officers, the admin and every write use the primary. Unset: everything uses the primary.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL,
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    if DATABASES["replica"]["ENGINE"].endswith("postgresql"):
+        # Notice a stopped replica at once rather than after the operating system's connect timeout.
+        DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = 2
+    DATABASE_ROUTERS = ["devolution_portal.db_router.ReplicaRouter"]
+# How far the replica may lag (seconds): reads stay on the primary this long after a change, and after
+# a POST a browser keeps to the primary for this plus 10 s. REPLICA_RETRY_SECONDS: how long a replica
+# that failed to connect is left alone.
+REPLICA_LAG_BUDGET_SECONDS = float(os.environ.get("REPLICA_LAG_BUDGET_SECONDS", "5"))
+REPLICA_RETRY_SECONDS = float(os.environ.get("REPLICA_RETRY_SECONDS", "5"))
+
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -239,3 +259,10 @@ LOGGING = {
 }
 
 PORTAL_NAME = "London Health Devolution Portal"
+
+# Which database a request reads (devolution_portal/db_router.py), right after authentication, which it
+# needs. (The 503 page when the database is away is the handler500, core/http.py.)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "devolution_portal.db_router.ReplicaReadMiddleware",
+)

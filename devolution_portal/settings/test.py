@@ -21,3 +21,8 @@ PAGE_CACHE_SECONDS = 0
 # need the compiled CSS).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# A `replica` alias mirroring the test database, so that the read-replica router can be tested
+# (tests/test_db_router.py turns the router on); without DATABASE_REPLICA_URL nothing is routed to it.
+if "replica" not in DATABASES:  # noqa: F405
+    DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
