@@ -46,7 +46,7 @@ def expected_status(name: str) -> int:
 
 
 def public_urls() -> list[tuple[str, str, int]]:
-    pilot_feed = Pilot.objects.published().first().get_absolute_url() + "updates.atom"
+    pilot_feed = Pilot.objects.public().first().get_absolute_url() + "updates.atom"
     pages = [(name, path(), expected_status(name)) for name, path in PUBLIC_PAGES.items()]
     return pages + [(url, url, 200) for url in [*OTHER_URLS, pilot_feed, "/data/sources.json", "/data/all.zip"]]
 
