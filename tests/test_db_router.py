@@ -29,6 +29,9 @@ def replica_router(settings, client):
     db_router._replica_down_until = 0.0
     yield
     db_router._replica_down_until = 0.0
+    # The replica alias is a second connection to the test database: close it, or PostgreSQL refuses to
+    # copy that database while it is open (tests/test_several_processes.py makes such a copy).
+    connections["replica"].close()
 
 
 def queries_on(client_call):
