@@ -22,6 +22,7 @@ from core.models import PublicationStatus
 from datasets.links import download_links
 from pilots.models import Pilot, PilotParticipant, PilotUpdate
 from pilots.selectors import participants_prefetch
+from portal.forms import FINDER_MAX_LENGTH, BoroughFinderForm
 from portal.london_map import build_london_map
 from sources.models import Source
 
@@ -84,6 +85,28 @@ def authority_list(request: HttpRequest) -> HttpResponse:
         **download_links(request, "boroughs"),
     }
     return render(request, "boroughs/authority_list.html", context, status=400 if errors else 200)
+
+
+def authority_find(request: HttpRequest) -> HttpResponse:
+    """``/boroughs/find/?q=``: straight to the borough's page when the query names one; otherwise a
+    choice of the likely ones, or a clear message and the whole list. A missing or unusable query is
+    a 400 with the finder's error, the text kept."""
+    form = BoroughFinderForm(request.GET)
+    matches = []
+    if form.is_valid():
+        matches = selectors.find_authorities(form.cleaned_data["q"])
+        if len(matches) == 1:
+            return redirect(matches[0])
+    context = {
+        "nav_section": "boroughs",
+        "crumbs": [("Boroughs", reverse("boroughs:list")), ("Find your borough", None)],
+        "finder": form,
+        "raw_query": request.GET.get("q", "").replace("\x00", "")[: 2 * FINDER_MAX_LENGTH],
+        "errors": [{"href": "#finder-q", "text": error} for error in form.errors.get("q", [])],
+        "matches": matches,
+        "authorities": [] if matches else _all_authorities(),
+    }
+    return render(request, "boroughs/authority_find.html", context, status=400 if form.errors else 200)
 
 
 def authority_detail(request: HttpRequest, slug: str) -> HttpResponse:
