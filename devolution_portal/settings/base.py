@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "sources",
     "boroughs",
     "pilots",
+    "feedback",
     "datasets",
     "officers",
     "portal",
@@ -144,6 +145,15 @@ else:
 # Fair use of the open-data exports, per client address (datasets/ratelimit.py); 0 turns it off.
 EXPORT_RATE_LIMIT = int(os.environ.get("EXPORT_RATE_LIMIT", "60"))
 EXPORT_RATE_WINDOW = int(os.environ.get("EXPORT_RATE_WINDOW", "60"))  # seconds
+
+# "Report a problem with this page": reports allowed per client address per window (seconds); 0: no limit.
+FEEDBACK_RATE_LIMIT = int(os.environ.get("FEEDBACK_RATE_LIMIT", "5"))
+FEEDBACK_RATE_WINDOW = int(os.environ.get("FEEDBACK_RATE_WINDOW", "3600"))
+
+# Who runs the portal and how to reach them (About, Privacy, the accessibility statement); unset, those
+# pages say that they are not yet named.
+PORTAL_OPERATOR = os.environ.get("PORTAL_OPERATOR", "").strip()
+PORTAL_CONTACT_EMAIL = os.environ.get("PORTAL_CONTACT_EMAIL", "").strip()
 
 # Whole public pages are kept this long for visitors without a session; any record change empties them.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))

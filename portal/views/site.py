@@ -171,9 +171,15 @@ def search_view(request: HttpRequest) -> HttpResponse:
 
 
 class StaticPage(TemplateView):
-    """A page of plain text; GET and HEAD only."""
+    """A page of plain text; GET and HEAD only. Each may say who runs the portal and how to reach them
+    (includes/contact.html), from the PORTAL_OPERATOR and PORTAL_CONTACT_EMAIL settings."""
 
     http_method_names = ["get", "head", "options"]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(operator=settings.PORTAL_OPERATOR, contact_email=settings.PORTAL_CONTACT_EMAIL)
+        return context
 
 
 class AccessibilityView(StaticPage):
