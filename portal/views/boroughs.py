@@ -21,7 +21,7 @@ from core.history import last_updated
 from core.models import PublicationStatus
 from datasets.links import download_links
 from pilots.models import Pilot, PilotParticipant, PilotUpdate
-from pilots.selectors import participants_prefetch
+from pilots.selectors import participants_prefetch, pilot_gss_codes
 from portal.forms import FINDER_MAX_LENGTH, BoroughFinderForm
 from portal.london_map import build_london_map
 from sources.models import Source
@@ -71,7 +71,6 @@ def authority_list(request: HttpRequest) -> HttpResponse:
         authorities = list(queryset.order_by(*queryset.query.order_by, "name"))
 
     filtering = bool(filterset.form.cleaned_data.get("ics") or filterset.form.cleaned_data.get("kind"))
-    highlighted = {authority.gss_code for authority in authorities} if (authorities and filtering) else set()
     context = {
         "nav_section": "boroughs",
         "crumbs": [("Boroughs", None)],
@@ -79,8 +78,9 @@ def authority_list(request: HttpRequest) -> HttpResponse:
         "filter_fields": fields,
         "errors": errors,
         "filtering": filtering or bool(request.GET.get("sort")),
+        # The same map as the home page: the dot marks the authorities taking part in a pilot.
         "london_map": build_london_map(
-            _all_authorities(), highlighted_gss_codes=highlighted, highlight_label="in the filtered list"
+            _all_authorities(), highlighted_gss_codes=pilot_gss_codes(), highlight_label="taking part in a pilot"
         ),
         **download_links(request, "boroughs"),
     }

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 
 from boroughs.models import LocalAuthority
-from pilots.selectors import published_participants, published_pilots, published_updates
+from pilots.selectors import pilot_gss_codes, published_pilots, published_updates
 from portal.london_map import build_london_map
 from portal.search import SearchForm, search
 from sources.models import Source
@@ -122,13 +122,10 @@ def home(request: HttpRequest) -> HttpResponse:
     )
     more_pilots = len(pilots) > HOME_PILOT_COUNT
     # The map picks out every authority taking part in any published pilot, shown here or not.
-    pilot_gss_codes = frozenset(
-        published_participants().order_by().values_list("authority__gss_code", flat=True).distinct()
-    )
     authorities = LocalAuthority.objects.select_related("ics").order_by("name")
     london_map = build_london_map(
         authorities,
-        highlighted_gss_codes=pilot_gss_codes,
+        highlighted_gss_codes=pilot_gss_codes(),
         highlight_label="taking part in a pilot",
     )
     context = {
