@@ -163,6 +163,7 @@ def search_view(request: HttpRequest) -> HttpResponse:
         "more": any(group.more for group in groups),
         "total_text": f"{sum(group.count for group in groups):,}",
         "nav_section": "search",
+        "crumbs": [("Search", None)],
     }
     return render(request, "portal/search.html", context, status=status)
 
@@ -172,22 +173,30 @@ class StaticPage(TemplateView):
     (includes/contact.html), from the PORTAL_OPERATOR and PORTAL_CONTACT_EMAIL settings."""
 
     http_method_names = ["get", "head", "options"]
+    crumb = ""  # the page's name in the breadcrumbs
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(operator=settings.PORTAL_OPERATOR, contact_email=settings.PORTAL_CONTACT_EMAIL)
+        context.update(
+            crumbs=[(self.crumb, None)],
+            operator=settings.PORTAL_OPERATOR,
+            contact_email=settings.PORTAL_CONTACT_EMAIL,
+        )
         return context
 
 
 class AccessibilityView(StaticPage):
+    crumb = "Accessibility statement"
     template_name = "portal/accessibility.html"
 
 
 class AboutView(StaticPage):
+    crumb = "About the portal"
     template_name = "portal/about.html"
 
 
 class PrivacyView(StaticPage):
+    crumb = "Privacy and cookies"
     template_name = "portal/privacy.html"
 
     def get_context_data(self, **kwargs):
@@ -202,6 +211,7 @@ class PrivacyView(StaticPage):
 
 
 class LicenceView(StaticPage):
+    crumb = "Data licence"
     template_name = "portal/licence.html"
 
     def get_context_data(self, **kwargs):
