@@ -582,3 +582,16 @@ def test_the_timeline_pages_in_the_same_order_as_one_sorted_list():
     assert everything == sorted(everything, key=selectors.TimelineKeys.order_key)
     assert [key for start in range(0, len(everything), 7) for key in keys[start : start + 7]] == everything
     assert keys.count() == len(everything)
+
+
+def test_filters_in_force_are_tags_that_each_remove_one(client):
+    """Issue 13: the active filters are links that drop one parameter (and the page), no JavaScript needed;
+    the form itself sits behind a "Filter" control, open only when a filter is wrong."""
+    content = client.get("/pilots/?ics=nel&theme=&status=announced&page=1").content.decode()
+    assert '<summary class="govuk-details__summary"><span class="govuk-details__summary-text">Filter</span>' in content
+    assert '<details class="govuk-details app-filter-details">' in content
+    assert 'href="/pilots/?status=announced"' in content
+    assert 'href="/pilots/?ics=nel"' in content
+    assert "Remove filter </span>Integrated care system: North East London" in content
+    wrong = client.get("/pilots/?ics=zzz").content.decode()
+    assert '<details class="govuk-details app-filter-details" open>' in wrong
