@@ -170,22 +170,6 @@ def gzip_chunks(name: str) -> Iterator[bytes]:
 # --- Serving ---------------------------------------------------------------------------------------
 
 
-def accepts_gzip(request: HttpRequest) -> bool:
-    for item in request.headers.get("Accept-Encoding", "").split(","):
-        coding, _, parameters = item.strip().partition(";")
-        if coding.strip().lower() in {"gzip", "x-gzip"}:
-            quality = parameters.strip().removeprefix("q=").strip()
-            return quality == "" or _positive(quality)
-    return False
-
-
-def _positive(quality: str) -> bool:
-    try:
-        return float(quality) > 0
-    except ValueError:
-        return False
-
-
 def _byte_range(header: str, size: int) -> tuple[int, int] | None:
     """The one range ``header`` asks for, as (first, last) inclusive; None for the whole file (no header,
     another unit, several ranges); ValueError if it cannot be satisfied."""

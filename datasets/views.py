@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from core.caching import cache_key
-from core.http import require_database
+from core.http import accepts_gzip, require_database
 
 from . import prepared
 from .definitions import DATASETS, Dataset
@@ -106,7 +106,7 @@ def _prepared_csv(request, export: Export, filename: str) -> HttpResponse:
     name = f"{export.dataset.name}/{version}.csv"
     storage = prepared.storage()
     if storage.exists(name):
-        if prepared.accepts_gzip(request):
+        if accepts_gzip(request):
             compressed = f"{name}.gz"
             if storage.exists(compressed):
                 return prepared.serve(

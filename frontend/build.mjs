@@ -38,7 +38,7 @@ try {
     sourceMap: false,
     quietDeps: true,
     // GOV.UK Frontend 5 is written for @import (and its custom image-url hook needs the global
-    // scope that @import gives), so our one @import is deliberate.
+    // scope that @import gives), so portal.scss imports its parts with @import deliberately.
     silenceDeprecations: ["import"],
   });
   css = result.css;

@@ -44,6 +44,11 @@ def published_participants() -> QuerySet[PilotParticipant]:
     )
 
 
+def pilot_gss_codes() -> frozenset[str]:
+    """The GSS codes of the authorities taking part in any published pilot (one query), for the maps."""
+    return frozenset(published_participants().order_by().values_list("authority__gss_code", flat=True).distinct())
+
+
 def published_timeline_events() -> QuerySet[TimelineEvent]:
     return TimelineEvent.objects.public().prefetch_related(published_sources_prefetch()).order_by("happened_on", "id")
 

@@ -192,6 +192,20 @@ def _swatch(fill: str, *, muted: bool = False, highlighted: bool = False) -> dic
     return {"fill": fill, "stroke": "none", "stroke_width": 0, "text": label_colour(fill)}
 
 
+def _sample_swatch(squares: list[dict[str, Any]], *, highlighted: bool) -> dict[str, Any]:
+    """The key's sample of a highlighted (or a pale) square: the colours of the first such square on
+    the map, so that the sample matches what the reader sees."""
+    for square in squares:
+        if square["highlighted"] == highlighted and (highlighted or square["muted"]):
+            return {
+                "fill": square["fill"],
+                "stroke": square["stroke"],
+                "stroke_width": square["stroke_width"],
+                "text": square["text_colour"],
+            }
+    return _swatch(ics_fill(ICS_ORDER[0]), muted=not highlighted, highlighted=highlighted)
+
+
 def build_london_map(
     authorities: Iterable[Any],
     highlighted_gss_codes: Iterable[str] = frozenset(),
@@ -302,10 +316,15 @@ def build_london_map(
             "active": highlighting,
             "label": highlight_label,
             "count": highlighted_count,
-            # Sample swatches for the key, drawn like the squares (NCL's colour stands in for any ICS).
-            "highlighted_swatch": _swatch(ics_fill(ICS_ORDER[0]), highlighted=True),
-            "muted_swatch": _swatch(ics_fill(ICS_ORDER[0]), muted=True),
+            # Sample swatches for the key, drawn exactly like a square of each kind on this map.
+            "highlighted_swatch": _sample_swatch(squares, highlighted=True),
+            "muted_swatch": _sample_swatch(squares, highlighted=False),
         },
+        # The three-letter labels with the names they stand for, in alphabetical order of name.
+        "abbreviations": sorted(
+            ({"abbreviation": square["abbreviation"], "name": square["name"]} for square in squares),
+            key=lambda item: item["name"],
+        ),
         "unplaced": unplaced,
         "width": width,
         "height": height,

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "sources",
     "boroughs",
     "pilots",
+    "feedback",
     "datasets",
     "officers",
     "portal",
@@ -67,6 +68,10 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Permissions-Policy on every response, static files included (PERMISSIONS_POLICY below).
     "core.http.PermissionsPolicyMiddleware",
+    # Pages compressed on the way out (static files come compressed from WhiteNoise, exports choose their
+    # own encoding); Django's gzip pads its output at random against BREACH. A phone on a slow network
+    # gets the first paint sooner.
+    "core.http.PageGZipMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # ETag and 304s, Cache-Control, the export rate limit (counted before the page cache answers), then
     # whole public pages from the cache (core/caching.py, datasets/ratelimit.py).
@@ -152,7 +157,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -193,6 +198,15 @@ PROXY_COUNT = int(os.environ.get("PROXY_COUNT") or os.environ.get("AXES_PROXY_CO
 # Fair use of the open-data exports, per client address (datasets/ratelimit.py); 0 turns it off.
 EXPORT_RATE_LIMIT = int(os.environ.get("EXPORT_RATE_LIMIT", "60"))
 EXPORT_RATE_WINDOW = int(os.environ.get("EXPORT_RATE_WINDOW", "60"))  # seconds
+
+# "Report a problem with this page": reports allowed per client address per window (seconds); 0: no limit.
+FEEDBACK_RATE_LIMIT = int(os.environ.get("FEEDBACK_RATE_LIMIT", "5"))
+FEEDBACK_RATE_WINDOW = int(os.environ.get("FEEDBACK_RATE_WINDOW", "3600"))
+
+# Who runs the portal and how to reach them (About, Privacy, the accessibility statement); unset, those
+# pages say that they are not yet named.
+PORTAL_OPERATOR = os.environ.get("PORTAL_OPERATOR", "").strip()
+PORTAL_CONTACT_EMAIL = os.environ.get("PORTAL_CONTACT_EMAIL", "").strip()
 
 # Whole public pages are kept this long for visitors without a session; any record change empties them.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))

@@ -5,6 +5,7 @@ from portal.views import boroughs as views
 app_name = "boroughs"
 urlpatterns = [
     path("boroughs/", views.authority_list, name="list"),
+    path("boroughs/find/", views.authority_find, name="find"),
     path("boroughs/<slug:slug>/", views.authority_detail, name="detail"),
     path("ics/", views.ics_list, name="ics_list"),
     # Lower case is the address; any other case redirects permanently to it.

@@ -21,6 +21,7 @@ from datasets.definitions import DATASETS
 from datasets.links import download_links
 from datasets.query import build_rows
 from pilots import selectors as pilot_selectors
+from portal.forms import FINDER_MAX_LENGTH, BoroughFinderForm
 from portal.london_map import build_london_map
 from sources.selectors import published_sources_citing
 
@@ -64,7 +65,6 @@ def authority_list(request: HttpRequest) -> HttpResponse:
         authorities = list(rows.queryset)
 
     filtering = bool(filterset.form.cleaned_data.get("ics") or filterset.form.cleaned_data.get("kind"))
-    highlighted = {authority.gss_code for authority in authorities} if (authorities and filtering) else set()
     context = {
         "nav_section": "boroughs",
         "crumbs": [("Boroughs", None)],
@@ -72,12 +72,37 @@ def authority_list(request: HttpRequest) -> HttpResponse:
         "filter_fields": fields,
         "errors": errors,
         "filtering": filtering or bool(request.GET.get("sort")),
+        # The same map as the home page: the dot marks the authorities taking part in a pilot.
         "london_map": build_london_map(
-            _all_authorities(), highlighted_gss_codes=highlighted, highlight_label="in the filtered list"
+            _all_authorities(),
+            highlighted_gss_codes=pilot_selectors.pilot_gss_codes(),
+            highlight_label="taking part in a pilot",
         ),
         **download_links(request, "boroughs"),
     }
     return render(request, "boroughs/authority_list.html", context, status=400 if errors else 200)
+
+
+def authority_find(request: HttpRequest) -> HttpResponse:
+    """``/boroughs/find/?q=``: straight to the borough's page when the query names one; otherwise a
+    choice of the likely ones, or a clear message and the whole list. A missing or unusable query is
+    a 400 with the finder's error, the text kept."""
+    form = BoroughFinderForm(request.GET)
+    matches = []
+    if form.is_valid():
+        matches = selectors.find_authorities(form.cleaned_data["q"])
+        if len(matches) == 1:
+            return redirect(matches[0])
+    context = {
+        "nav_section": "boroughs",
+        "crumbs": [("Boroughs", reverse("boroughs:list")), ("Find your borough", None)],
+        "finder": form,
+        "raw_query": request.GET.get("q", "").replace("\x00", "")[: 2 * FINDER_MAX_LENGTH],
+        "errors": [{"href": "#finder-q", "text": error} for error in form.errors.get("q", [])],
+        "matches": matches,
+        "authorities": [] if matches else _all_authorities(),
+    }
+    return render(request, "boroughs/authority_find.html", context, status=400 if form.errors else 200)
 
 
 def authority_detail(request: HttpRequest, slug: str) -> HttpResponse:

@@ -142,7 +142,6 @@ def _timeline_entry(record: TimelineEvent | PilotUpdate, sources: list) -> dict:
             "title": record.title,
             "text": record.description,
             "date": record.happened_on_display,
-            "precision": record.get_happened_on_precision_display(),
             "datetime": record.happened_on,
             "sources": sources,
         }
@@ -153,7 +152,6 @@ def _timeline_entry(record: TimelineEvent | PilotUpdate, sources: list) -> dict:
         "title": record.title,
         "text": record.body,
         "date": record.happened_on_display,
-        "precision": record.get_happened_on_precision_display() if record.happened_on else "",
         "datetime": record.happened_on,
         "pilot": record.pilot,
         "sources": sources,

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 
 from boroughs.models import LocalAuthority
-from pilots.selectors import published_participants, published_pilots, published_updates
+from pilots.selectors import pilot_gss_codes, published_pilots, published_updates
 from portal.london_map import build_london_map
 from portal.search import SearchForm, search
 from sources.models import Source
@@ -120,13 +120,10 @@ def home(request: HttpRequest) -> HttpResponse:
     )
     more_pilots = len(pilots) > HOME_PILOT_COUNT
     # The map picks out every authority taking part in any published pilot, shown here or not.
-    pilot_gss_codes = frozenset(
-        published_participants().order_by().values_list("authority__gss_code", flat=True).distinct()
-    )
     authorities = LocalAuthority.objects.select_related("ics").order_by("name")
     london_map = build_london_map(
         authorities,
-        highlighted_gss_codes=pilot_gss_codes,
+        highlighted_gss_codes=pilot_gss_codes(),
         highlight_label="taking part in a pilot",
     )
     context = {
@@ -164,25 +161,40 @@ def search_view(request: HttpRequest) -> HttpResponse:
         "more": any(group.more for group in groups),
         "total_text": f"{sum(group.count for group in groups):,}",
         "nav_section": "search",
+        "crumbs": [("Search", None)],
     }
     return render(request, "portal/search.html", context, status=status)
 
 
 class StaticPage(TemplateView):
-    """A page of plain text; GET and HEAD only."""
+    """A page of plain text; GET and HEAD only. Each may say who runs the portal and how to reach them
+    (includes/contact.html), from the PORTAL_OPERATOR and PORTAL_CONTACT_EMAIL settings."""
 
     http_method_names = ["get", "head", "options"]
+    crumb = ""  # the page's name in the breadcrumbs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            crumbs=[(self.crumb, None)],
+            operator=settings.PORTAL_OPERATOR,
+            contact_email=settings.PORTAL_CONTACT_EMAIL,
+        )
+        return context
 
 
 class AccessibilityView(StaticPage):
+    crumb = "Accessibility statement"
     template_name = "portal/accessibility.html"
 
 
 class AboutView(StaticPage):
+    crumb = "About the portal"
     template_name = "portal/about.html"
 
 
 class PrivacyView(StaticPage):
+    crumb = "Privacy and cookies"
     template_name = "portal/privacy.html"
 
     def get_context_data(self, **kwargs):
@@ -197,6 +209,7 @@ class PrivacyView(StaticPage):
 
 
 class LicenceView(StaticPage):
+    crumb = "Data licence"
     template_name = "portal/licence.html"
 
     def get_context_data(self, **kwargs):

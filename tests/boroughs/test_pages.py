@@ -113,10 +113,19 @@ def test_filters_combine_and_the_csv_link_carries_them(client):
     assert 'href="/data/boroughs.json?ics=NEL&amp;kind=city_of_london&amp;sort=-name"' in content
 
 
-def test_filtered_authorities_are_picked_out_on_the_map(client):
-    content = client.get("/boroughs/", {"ics": "NCL"}).content.decode()
-
-    assert content.count("app-london-map__link--highlighted") == 5
+@pytest.mark.parametrize("query", ["", "ics=NCL"])
+def test_the_boroughs_map_marks_the_authorities_in_a_pilot_and_its_key_says_so(client, query):
+    """The dot means one thing on the page, whatever the filter: taking part in a pilot."""
+    content = client.get(f"/boroughs/?{query}").content.decode()
+    in_pilots = set(
+        Pilot.objects.public()
+        .values_list("participants__authority__gss_code", flat=True)
+        .exclude(participants__authority__isnull=True)
+    )
+    marked = set(re.findall(r'app-london-map__link--highlighted"[^>]*data-gss-code="(E09\d{6})"', content))
+    assert marked == in_pilots and len(marked) == 10
+    assert "Yellow dot and black outline: taking part in a pilot (10 of 33)" in content
+    assert "What the three-letter labels stand for" in content
 
 
 @pytest.mark.parametrize(
@@ -239,8 +248,8 @@ def test_a_pilot_role_is_shown_where_recorded(client):
 def test_borough_without_pilots_says_so(client):
     body = text(main(client.get("/boroughs/westminster/")))
 
-    assert "Westminster does not take part in any of the published devolution pilots" in body
-    assert "No updates have been published" in body
+    assert "Westminster does not take part in any of the devolution pilots on this site" in body
+    assert "No updates are recorded yet" in body
 
 
 def test_borough_page_lists_only_the_20_newest_updates_and_links_the_timeline(client):

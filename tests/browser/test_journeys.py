@@ -143,6 +143,8 @@ def test_a_resident_filters_the_pilots_by_ics_and_downloads_what_they_see(page: 
     csp = record_csp_violations(page)
     page.goto(portal_url + reverse("pilots:list"))
 
+    # The filters sit behind the "Filter" control, then the chosen one shows as a tag that removes it.
+    page.get_by_text("Filter", exact=True).click()
     select = page.get_by_label("Integrated care system")
     value = select.locator("option", has_text="North East London").first.get_attribute("value")
     select.select_option(value)
@@ -154,6 +156,8 @@ def test_a_resident_filters_the_pilots_by_ics_and_downloads_what_they_see(page: 
         for href in page.locator("table.app-pilot-table tbody th a").evaluate_all("links => links.map(a => a.pathname)")
     }
     assert shown == expected
+    tag = page.get_by_role("link", name="Remove filter Integrated care system: North East London")
+    assert tag.get_attribute("href") == reverse("pilots:list")
 
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download this list (CSV)").click()

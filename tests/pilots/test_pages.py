@@ -378,22 +378,41 @@ def test_the_timeline_merges_events_and_updates_oldest_first(page):
     assert document.find(id="results-count").words == f"{len(ids)} entries"
 
 
-def test_timeline_entries_show_their_date_precision_and_sources(page):
+def test_timeline_entries_show_their_date_as_precise_as_the_source_with_the_key_said_once(page):
     document = page("/timeline/")
     entry = document.find("li", id="event-london-health-and-care-collaboration-agreement")
 
-    assert entry.find(cls="app-timeline__date").words == "Date: December 2015 (date known to the month)"
+    assert entry.find(cls="app-timeline__date").words == "Date: December 2015"
     assert entry.find("time").attrs["datetime"] == "2015-12"
-    sources = [a.attrs["href"] for a in entry.find(cls="app-timeline__sources").find_all("a")]
-    assert sources == [
-        "/sources/2015-12-15-road-test-health-care-models/",
-        "/sources/oneill-2016-healthcare-collaboration/",
-    ]
+    assert entry.find(cls="app-timeline__sources").words.startswith("Sources: ")
+    assert "Healthcare collaboration in the capital" in entry.find(cls="app-timeline__sources").words
     update = document.find("li", id=f"update-{NCL}-plans-2016")
-    assert update.find(cls="app-timeline__date").words == "Date: 2016 (date known to the year)"
-    assert update.find("h3").find_all("a")[-1].attrs["href"] == f"/pilots/{NCL}/#update-plans-2016"
+    assert update.find(cls="app-timeline__date").words == "Date: 2016"
     undated = document.find("li", id=f"update-{NCL}-london-wide-gp-estate")
     assert undated.find(cls="app-timeline__date").words == "Date: Not recorded"
+    # The precision is explained once, in a key, not on every entry.
+    assert "date known to the" not in document.words
+    assert len(document.find_all(id="date-key")) == 1
+    assert "only a month (December 2015)" in document.find(id="date-key").words
+
+
+def test_each_timeline_entry_is_one_link(page):
+    document = page("/timeline/")
+    for item in document.find_all("li", cls="app-timeline__item"):
+        links = item.find_all("a")
+        assert len(links) == 1, item.attrs["id"]
+    update = document.find("li", id=f"update-{NCL}-plans-2016")
+    assert update.find("a").attrs["href"] == f"/pilots/{NCL}/#update-plans-2016"
+
+
+def test_the_timeline_is_grouped_by_year_with_jump_links(page):
+    document = page("/timeline/")
+    headings = [heading.words for heading in document.find_all("h3", cls="app-timeline-year__heading")]
+    assert headings[0] == "2013" or headings[0].isdigit()
+    assert headings == sorted(set(headings), key=lambda year: (not year.isdigit(), year))
+    jumps = [link.attrs["href"] for link in document.find(cls="app-timeline-years").find_all("a")]
+    assert jumps == [f"#{heading.attrs['id']}" for heading in document.find_all("h3", cls="app-timeline-year__heading")]
+    assert "#year-2015" in jumps
 
 
 NCL_UPDATE_SLUGS = ("announced", "plans-2016", "national-naylor-report-2017", "london-wide-gp-estate")
@@ -607,3 +626,16 @@ def test_the_timeline_is_oldest_first_undated_last_events_before_updates_on_the_
     assert ids.index(f"event-{event.slug}") + 1 == ids.index(f"update-{update.pilot.slug}-{update.slug}")
     assert ids[-1] == f"update-{undated.pilot.slug}-{undated.slug}"
     assert ids.index("event-five-devolution-pilots-announced") < ids.index(f"event-{event.slug}")
+
+
+def test_filters_in_force_are_tags_that_each_remove_one(client):
+    """Issue 13: the active filters are links that drop one parameter (and the page), no JavaScript needed;
+    the form itself sits behind a "Filter" control, open only when a filter is wrong."""
+    content = client.get("/pilots/?ics=nel&theme=&status=announced&page=1").content.decode()
+    assert '<summary class="govuk-details__summary"><span class="govuk-details__summary-text">Filter</span>' in content
+    assert '<details class="govuk-details app-filter-details">' in content
+    assert 'href="/pilots/?status=announced"' in content
+    assert 'href="/pilots/?ics=nel"' in content
+    assert "Remove filter </span>Integrated care system: North East London" in content
+    wrong = client.get("/pilots/?ics=zzz").content.decode()
+    assert '<details class="govuk-details app-filter-details" open>' in wrong

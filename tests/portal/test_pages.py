@@ -236,7 +236,7 @@ def test_static_pages_have_their_required_content(client):
         "We test every public page type with axe-core in Chromium at desktop width and at 320 px, check the HTML "
         "with the Nu HTML Checker, and test journeys by keyboard",
         "Preparation of this accessibility statement",
-        "contact details to be published",
+        "Report a problem with this page",
     ):
         assert phrase in accessibility, phrase
     assert "@" not in accessibility  # no invented email address
@@ -259,3 +259,14 @@ def test_staff_see_the_same_public_home_page(client):
 @pytest.mark.parametrize("name", ALL_PAGES)
 def test_pages_refuse_post(client, name):
     assert client.post(reverse(name)).status_code == 405
+
+
+def test_every_page_but_home_has_breadcrumbs(client):
+    """Consistency (issue 13): a resident can always see where they are and go back up."""
+    from tests.browser.pages import EXPECTED_STATUS, PUBLIC_PAGES
+
+    for name, path in PUBLIC_PAGES.items():
+        response = client.get(path())
+        assert response.status_code == EXPECTED_STATUS.get(name, 200), name
+        has_crumbs = 'class="govuk-breadcrumbs' in response.content.decode()
+        assert has_crumbs == (name != "home"), name
