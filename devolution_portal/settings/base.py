@@ -68,6 +68,8 @@ MIDDLEWARE = [
     # Permissions-Policy on every response, static files included (PERMISSIONS_POLICY below).
     "core.http.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A POST body Django cannot read is a 400 at every address, unrouted ones included (core/http.py).
+    "core.http.ReadFormDataMiddleware",
     # ETag and 304s, Cache-Control, the export rate limit (counted before the page cache answers), then
     # whole public pages from the cache (core/caching.py, datasets/ratelimit.py).
     "django.middleware.http.ConditionalGetMiddleware",
