@@ -10,6 +10,12 @@ SecurityMiddleware does not send.
   generation read, a rate-limit count) into a response before any other middleware sees it. Nothing is
   kept about the failure, so the first request after the database is back is answered normally.
 - ``require_database``: for a streamed response, reach the database before the first byte is sent.
+- ``ReadFormDataMiddleware`` reads a POST's form data before anything else can, so that a body Django
+  cannot read (a multipart part whose headers pass 8 KB, more fields than ``DATA_UPLOAD_MAX_NUMBER_FIELDS``,
+  more bytes than ``DATA_UPLOAD_MAX_MEMORY_SIZE``) is Django's 400 at every address. Otherwise, at an
+  address no pattern matches, the first to read the body is the 404 page's own CSRF check
+  (``requires_csrf_token``), and the error escapes the error page as a 500. Place it before
+  ``CsrfViewMiddleware`` (after WhiteNoise: static files take no POST).
 - ``PermissionsPolicyMiddleware`` adds ``Permissions-Policy`` (the ``PERMISSIONS_POLICY`` setting: the
   browser features no page of the portal uses, switched off) to every response that does not already
   carry one, including static files and error pages. Place it right after ``SecurityMiddleware`` in
@@ -123,6 +129,16 @@ def require_database(using: str = DEFAULT_DB_ALIAS) -> None:
     calls this before it starts, so that a database that cannot be reached gives the 503 page rather
     than a 200 whose body breaks off."""
     connections[using].cursor().close()
+
+
+class ReadFormDataMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if request.method == "POST":
+            request.POST  # noqa: B018 (parses the body; Django answers a body it cannot parse with its 400 page)
+        return self.get_response(request)
 
 
 class PermissionsPolicyMiddleware:

@@ -1,5 +1,6 @@
-"""The admin site: its names, two-factor sign-in for staff (``officers.two_factor``), and "view on site"
-limited to what the public may see.
+"""The admin site: its names, two-factor sign-in for staff (``officers.two_factor``), "view on site"
+limited to what the public may see, and tampered input answered without a server error by every admin
+registered on it (``officers.admin.request_input``).
 
 It is the default admin site (``officers.apps.PortalAdminConfig`` replaces ``django.contrib.admin`` in
 INSTALLED_APPS), so ``admin.site`` and ``@admin.register`` are this site.
@@ -32,6 +33,17 @@ class PortalAdminSite(admin.AdminSite):
     site_title = "London Health Devolution Portal admin"
     index_title = "Keep your borough's entries current"
     site_url = "/"
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        """Registers as Django does, with ``RequestInputMixin`` added to an admin that lacks it (those of
+        other apps: users, groups, authenticator devices, lock-outs)."""
+        # Imported here: the admin package registers its models on this site as it is imported.
+        from officers.admin.request_input import RequestInputMixin
+
+        admin_class = admin_class or admin.ModelAdmin
+        if not issubclass(admin_class, RequestInputMixin):
+            admin_class = type(admin_class.__name__, (RequestInputMixin, admin_class), {})
+        super().register(model_or_iterable, admin_class, **options)
 
     def has_permission(self, request: HttpRequest) -> bool:
         """Staff, and (where two-factor sign-in is required) past the second factor too."""

@@ -19,9 +19,9 @@ def code_now(device: TOTPDevice) -> str:
     return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=device.drift):06d}"
 
 
-def signed_in_client(user) -> Client:
+def signed_in_client(user, *, enforce_csrf_checks: bool = False) -> Client:
     """A client signed in with both factors (the session django-otp marks as verified)."""
-    client = Client()
+    client = Client(enforce_csrf_checks=enforce_csrf_checks)
     client.force_login(user)
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = authenticator(user).persistent_id

@@ -73,6 +73,8 @@ MIDDLEWARE = [
     # gets the first paint sooner.
     "core.http.PageGZipMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A POST body Django cannot read is a 400 at every address, unrouted ones included (core/http.py).
+    "core.http.ReadFormDataMiddleware",
     # ETag and 304s, Cache-Control, the export rate limit (counted before the page cache answers), then
     # whole public pages from the cache (core/caching.py, datasets/ratelimit.py).
     "django.middleware.http.ConditionalGetMiddleware",

@@ -6,7 +6,8 @@
 - ``forms``: optimistic locking (django-concurrency) and the publishing rules, on the submitted values;
 - ``actions``: publish, withdraw and CSV download of selected records, each version-checked;
 - ``history``: django-simple-history's history and Revert views, scoped, Revert itself checked;
-- ``preview``: drafts as the public would see them.
+- ``preview``: drafts as the public would see them;
+- ``request_input``: tampered ids, ``_to_field`` values and selections are messages or 404s, never 500s.
 """
 
 from concurrency.admin import ConcurrencyActionMixin
@@ -25,11 +26,13 @@ from officers.admin.forms import STALE_MESSAGE, PortalAdminForm, bind_user
 from officers.admin.history import PortalHistoryMixin
 from officers.admin.permissions import ScopedPermissionsMixin
 from officers.admin.preview import PreviewMixin
+from officers.admin.request_input import CheckedChoicesMixin, RequestInputMixin
 from officers.scoping import is_editor, scope_queryset
 from officers.services import stamp_publication
 
 
 class PortalModelAdmin(
+    RequestInputMixin,
     ScopedPermissionsMixin,
     ScopedChoicesMixin,
     PortalActionsMixin,
@@ -99,7 +102,7 @@ def _records_creator(obj: models.Model) -> bool:
     return any(field.name == "created_by" for field in obj._meta.concrete_fields)
 
 
-class PortalInlineMixin(ScopedChoicesMixin):
+class PortalInlineMixin(CheckedChoicesMixin, ScopedChoicesMixin):
     """Inlines: same scoped choices and checked forms; editable only by editors (officers edit
     pilot updates on their own page, where each record is checked on its own)."""
 

@@ -7,6 +7,7 @@ and participants inline on the pilot's page.
 """
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -97,8 +98,9 @@ class PilotAdmin(PortalModelAdmin):
         )
 
     def history_view(self, request, object_id, extra_context=None):
+        pilot = self.get_object(request, unquote(object_id))  # 404 if no such pilot (or not the officer's)
         participant_history = (
-            PilotParticipant.history.filter(pilot_id=object_id)
+            PilotParticipant.history.filter(pilot_id=pilot.pk)
             .select_related("history_user", "authority")
             .order_by("-history_date")
         )

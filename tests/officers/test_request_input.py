@@ -1,0 +1,114 @@
+"""Input no person types but a tampered request can carry, on every admin of the site (other apps' too):
+a history address without an id, ``?_to_field=`` left empty, list-action rows that name no record, and
+pick-list ids that are not ids. Each is a "not found", a message or a form error, never a server error,
+and nothing is changed. (tests/test_hostile_input.py sends thousands of such requests; these are the
+cases it found, run on every commit.)"""
+
+import pytest
+from axes.models import AccessAttempt
+from django.contrib import admin
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.auth.models import Group
+from django.urls import reverse
+from simple_history.admin import SimpleHistoryAdmin
+
+from boroughs.models import LocalAuthority
+from pilots.models import Pilot
+from tests.factories import UserFactory
+
+from .conftest import change_form_data, client_for, snapshot
+
+ADMINS = sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label)
+WITH_HISTORY = [model for model, model_admin in ADMINS if isinstance(model_admin, SimpleHistoryAdmin)]
+HUGE = "9" * 20  # past a 64-bit key: SQLite refuses to compare with it at all
+
+
+def _url(model, view, *args):
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("model", WITH_HISTORY, ids=lambda model: model._meta.label)
+@pytest.mark.parametrize("object_id", [":", "nan", " ", HUGE])
+def test_the_history_of_an_id_that_is_not_one_is_not_found(editor, model, object_id):
+    assert client_for(editor).get(_url(model, "history", object_id)).status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("model", [model for model, _ in ADMINS], ids=lambda model: model._meta.label)
+def test_an_empty_to_field_opens_the_record_by_its_id(editor, hackney_officer, model):
+    client = client_for(editor)  # sets up the editor's authenticator device too
+    obj = model._default_manager.order_by("pk").first() or _sign_in_record(model)
+    response = client.get(_url(model, "change", obj.pk), {"_to_field": ""})
+    assert response.status_code == 200
+    assert response.context["original"] == obj
+
+
+def _sign_in_record(model):
+    """A record of django-axes' sign-in logs, which the shipped data has none of."""
+    fields = {"username": "someone", "ip_address": "192.0.2.1", "user_agent": "test", "path_info": "/"}
+    if model is AccessAttempt:
+        fields.update(get_data="", post_data="", failures_since_start=1)
+    return model._default_manager.create(**fields)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("selection", [["1,1"], ["abc"], [HUGE], ["1.0"], [""]])
+@pytest.mark.parametrize("model", [Group, UserFactory._meta.model], ids=["group", "user"])
+def test_other_apps_lists_refuse_a_selection_that_names_no_record(editor, model, selection):
+    """Django's own list actions put the ticked rows straight into a query."""
+    Group.objects.create(name="Spare")
+    before = sorted(model._default_manager.values_list("pk", flat=True))
+    response = client_for(editor).post(
+        _url(model, "changelist"),
+        {"action": "delete_selected", ACTION_CHECKBOX_NAME: selection, "post": "yes"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "The selection could not be read" in response.content.decode()
+    assert sorted(model._default_manager.values_list("pk", flat=True)) == before
+
+
+@pytest.mark.django_db
+def test_other_apps_lists_still_run_their_actions(editor):
+    spare = Group.objects.create(name="Spare")
+    response = client_for(editor).post(
+        _url(Group, "changelist"), {"action": "delete_selected", ACTION_CHECKBOX_NAME: [spare.pk], "post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not Group.objects.filter(pk=spare.pk).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("model", "slug", "field"),
+    [
+        (LocalAuthority, "hackney", "ics"),  # an autocomplete foreign key
+        (LocalAuthority, "hackney", "sources"),  # an autocomplete many-to-many
+        (Pilot, "hackney-health-and-social-care-integration", "participants-0-authority"),  # inline
+        (Pilot, "hackney-health-and-social-care-integration", "updates-0-sources"),  # inline many-to-many
+    ],
+)
+@pytest.mark.parametrize("value", [":", HUGE])
+def test_a_pick_list_id_that_is_not_one_is_a_form_error(editor, model, slug, field, value):
+    obj = model.objects.get(slug=slug)
+    before = snapshot(obj)
+    data = change_form_data(editor, obj)
+    assert field in data
+    data[field] = value
+    response = client_for(editor).post(_url(model, "change", obj.pk), data)
+    assert response.status_code == 200
+    assert response.context["errors"]  # the form says which choice is not valid
+    assert snapshot(obj) == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", [":", HUGE])
+def test_other_apps_many_to_many_pick_lists_refuse_an_id_that_is_not_one(editor, value):
+    user = UserFactory(username="someone", is_staff=True)
+    data = change_form_data(editor, user)
+    data["groups"] = value
+    response = client_for(editor).post(_url(type(user), "change", user.pk), data)
+    assert response.status_code == 200
+    assert "groups" in response.context["adminform"].form.errors
+    assert not user.groups.exists()
