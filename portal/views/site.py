@@ -1,5 +1,5 @@
-"""The pages that belong to no one model: home, search, the about/accessibility/privacy/licence
-pages, robots.txt, and the 500 handler."""
+"""The pages that belong to no one model: home, search, the glossary, the about/accessibility/privacy/
+licence pages, robots.txt, and the 500 handler."""
 
 from __future__ import annotations
 
@@ -17,10 +17,15 @@ from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 
 from boroughs.models import LocalAuthority
-from pilots.selectors import published_participants, published_pilots, published_updates
+from pilots.selectors import (
+    published_participants,
+    published_pilots,
+    published_sources_prefetch,
+    published_updates,
+)
 from portal.london_map import build_london_map
 from portal.search import SearchForm, search
-from sources.models import Source
+from sources.models import GlossaryTerm, Source
 from sources.selectors import published_key_figures
 
 logger = logging.getLogger(__name__)
@@ -222,3 +227,17 @@ def server_error(request: HttpRequest, template_name: str = "500.html") -> HttpR
         logger.exception("Could not render the 500 page")
         body = "<h1>Sorry, there is a problem with the service</h1><p>Try again later.</p>"
     return HttpResponseServerError(body)
+
+
+@require_safe
+def glossary(request: HttpRequest) -> HttpResponse:
+    """The words residents meet on the portal, each defined in our own words with its sources."""
+    terms = list(GlossaryTerm.objects.published().prefetch_related(published_sources_prefetch()).order_by("term", "id"))
+    moments = GlossaryTerm.history.order_by("-history_date").values_list("history_date", flat=True)[:1]
+    context = {
+        "nav_section": "glossary",
+        "crumbs": [("Glossary", None)],
+        "terms": terms,
+        "last_updated": next(iter(moments), None),
+    }
+    return render(request, "portal/glossary.html", context)

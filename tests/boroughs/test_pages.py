@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from boroughs.models import LocalAuthority
+from boroughs.models import LocalAuthority, PlacePartnership
 from core.models import PublicationStatus
 from pilots.models import Pilot
 from tests.factories import PilotFactory, PilotParticipantFactory, PilotUpdateFactory, grow_data
@@ -403,10 +403,29 @@ def test_city_and_hackney_place_has_two_members(client):
 
 
 def test_place_page_shows_not_recorded_for_an_empty_description(client):
+    PlacePartnership.objects.filter(slug="barnet").update(description="")
     body = text(main(client.get("/places/barnet/")))
 
     assert "Local authority Barnet" in body
     assert "About this partnership Not recorded" in body
+
+
+@pytest.mark.parametrize("slug", ["city-and-hackney", "bromley", "westminster"])
+def test_every_place_page_says_what_the_partnership_is_with_its_sources(client, slug):
+    place = PlacePartnership.objects.get(slug=slug)
+    page = main(client.get(f"/places/{slug}/"))
+
+    assert place.description and place.description[:60] in text(page)
+    assert "About this partnership Not recorded" not in text(page)
+    for source in place.sources.published():
+        assert f'href="/sources/{source.slug}/"' in page
+
+
+def test_no_place_partnership_lacks_a_description_or_a_published_source():
+    assert not PlacePartnership.objects.filter(description="").exists()
+    assert all(
+        place.sources.published().exclude(slug="london-reference-codes") for place in PlacePartnership.objects.all()
+    )
 
 
 def test_unknown_place_is_404(client):
