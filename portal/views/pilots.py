@@ -29,6 +29,8 @@ TIMELINE_PAGE_SIZE = 30
 # pages with Previous and Next (an exact count of a million updates costs more than the page).
 TIMELINE_COUNT_CAP = 10_000
 PILOTS_PER_PAGE = 25
+# How many of the timeline events linked to a pilot its page lists, oldest first; the timeline has them all.
+PILOT_EVENT_LIMIT = 50
 
 
 # --- Filter forms --------------------------------------------------------------------------------
@@ -107,7 +109,9 @@ def pilot_page_context(pilot: Pilot, updates, events=()) -> dict:
     draft preview may pass a draft pilot and its draft updates. Expects ``pilot.participants`` and each
     update's ``sources`` to be prefetched (see pilots.selectors) so the page's queries stay constant."""
     updates = list(updates)
-    events = list(events)
+    events = list(events[: PILOT_EVENT_LIMIT + 1]) if events else []
+    more_events = len(events) > PILOT_EVENT_LIMIT
+    events = events[:PILOT_EVENT_LIMIT]
     sources, numbers = _numbered_sources(pilot, updates)
     pilot_citations = [{"number": numbers[source.pk], "source": source} for source in pilot.sources.all()]
     entries = [
@@ -143,6 +147,7 @@ def pilot_page_context(pilot: Pilot, updates, events=()) -> dict:
         "pilot_citations": pilot_citations,
         "entries": entries,
         "events": events,
+        "more_events_url": reverse("pilots:timeline") if more_events else "",
         "sources": sources,
         "last_updated": max(changed) if changed else None,
         "feed_url": feed_url,

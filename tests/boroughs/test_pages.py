@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from boroughs.models import LocalAuthority, PlacePartnership
 from core.models import PublicationStatus
-from pilots.models import Pilot
+from pilots.models import Pilot, TimelineEvent
 from tests.factories import PilotFactory, PilotParticipantFactory, PilotUpdateFactory, grow_data
 from tests.html import main, main_of, text, title
 
@@ -476,3 +476,29 @@ def test_area_pages_list_20_pilots_and_link_to_the_rest(client):
     assert f'href="/pilots/?borough=hackney">See all {total} pilots' in borough
     ics = client.get(f"/ics/{hackney.ics.code.lower()}/").content.decode()
     assert f'href="/pilots/?ics={hackney.ics.code.lower()}">See all ' in ics
+
+
+# --- Linked timeline events --------------------------------------------------------------------------
+
+
+def _event_ids(page: str) -> set[str]:
+    section = page[page.index('<section id="events"') : page.index("</section>", page.index('<section id="events"'))]
+    return set(re.findall(r'<li class="app-event-list__item[^"]*" id="(event-[^"]+)"', section))
+
+
+def test_a_london_wide_event_shows_on_every_borough_page_and_a_local_one_only_on_its_own(client):
+    london_wide = TimelineEvent.objects.get(slug="london-icbs-established")
+    local = TimelineEvent.objects.get(slug="ncl-nwl-icb-boards-endorse-merger")
+    assert london_wide.london_wide and not local.london_wide
+    for authority in LocalAuthority.objects.all():
+        shown = _event_ids(main(client.get(f"/boroughs/{authority.slug}/")))
+        assert "event-london-icbs-established" in shown, authority.slug
+        linked = local.authorities.filter(pk=authority.pk).exists()
+        assert ("event-ncl-nwl-icb-boards-endorse-merger" in shown) == linked, authority.slug
+
+
+def test_ics_and_place_pages_show_the_events_linked_to_them(client):
+    assert "event-ncl-nwl-icb-boards-endorse-merger" in _event_ids(main(client.get("/ics/ncl/")))
+    assert "event-ncl-nwl-icb-boards-endorse-merger" not in _event_ids(main(client.get("/ics/sel/")))
+    assert "event-ccg-mergers-april-2021" in _event_ids(main(client.get("/places/city-and-hackney/")))
+    assert "event-ccg-mergers-april-2021" not in _event_ids(main(client.get("/places/bromley/")))

@@ -10,6 +10,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
+from core.dates import is_older_than_years
 from core.models import PublicationStatus
 from pilots.models import Pilot, PilotUpdate, TimelineEvent
 from portal.views.pilots import pilot_page_context
@@ -565,3 +566,70 @@ def test_the_timeline_pages_in_the_same_order_as_one_sorted_list():
     assert everything == sorted(everything, key=selectors.TimelineKeys.order_key)
     assert [key for start in range(0, len(everything), 7) for key in keys[start : start + 7]] == everything
     assert keys.count() == len(everything)
+
+
+# --- Status with its evidence, and the shared developments -------------------------------------------
+
+
+@pytest.mark.parametrize("slug", [HACKNEY, NCL, HARINGEY])
+def test_the_pilot_page_says_the_status_as_of_when_and_on_whose_word(page, slug):
+    pilot = Pilot.objects.select_related("status_source").get(slug=slug)
+    document = page(f"/pilots/{slug}/")
+
+    as_of = document.find(id="status-as-of")
+    assert as_of.words == pilot.status_as_of_display
+    assert (
+        as_of.find("time").attrs["datetime"]
+        == {
+            "day": pilot.status_as_of.isoformat(),
+            "month": pilot.status_as_of.isoformat()[:7],
+            "year": str(pilot.status_as_of.year),
+        }[pilot.status_as_of_precision]
+    )
+    source_link = document.find(id="status-source").find("a")
+    assert source_link.attrs["href"] == f"/sources/{pilot.status_source.slug}/"
+    assert source_link.words == pilot.status_source.title
+    assert pilot.status_evidence[:80] in document.find_all("p", cls="govuk-body")[0].words or any(
+        pilot.status_evidence[:80] in p.words for p in document.find_all("p")
+    )
+
+
+def test_the_pilot_page_says_plainly_when_the_status_evidence_is_over_two_years_old(page):
+    """Haringey's latest evidence is from 2016; Lewisham's from June 2025 (today is later than both)."""
+    warning = page(f"/pilots/{HARINGEY}/").find(id="status-evidence-old")
+    assert warning and "more than 2 years old" in warning.words and "2016" in warning.words
+    assert not page("/pilots/lewisham-physical-and-mental-health-integration/").find_all(id="status-evidence-old")
+
+
+def test_a_year_only_status_date_is_old_only_once_the_whole_year_is_two_years_past():
+    assert not is_older_than_years(datetime.date(2024, 1, 1), "year", 2, datetime.date(2026, 12, 31))
+    assert is_older_than_years(datetime.date(2024, 1, 1), "year", 2, datetime.date(2027, 1, 1))
+    assert is_older_than_years(datetime.date(2024, 1, 10), "day", 2, datetime.date(2026, 12, 1))
+    assert not is_older_than_years(datetime.date(2024, 12, 1), "month", 2, datetime.date(2026, 12, 31))
+
+
+def test_a_london_wide_event_shows_on_the_page_of_every_pilot_it_is_linked_to(page):
+    event = TimelineEvent.objects.get(slug="london-councils-five-ps")
+    linked = set(event.pilots.values_list("slug", flat=True))
+
+    assert len(linked) == 3 and event.london_wide
+    for slug in Pilot.objects.values_list("slug", flat=True):
+        section = page(f"/pilots/{slug}/").find("section", id="events")
+        shown = {li.attrs["id"] for li in section.find_all("li", cls="app-event-list__item")}
+        assert ("event-london-councils-five-ps" in shown) == (slug in linked), slug
+
+
+def test_an_event_on_a_pilot_page_shows_its_note_and_sources(page):
+    section = page(f"/pilots/{HACKNEY}/").find("section", id="events")
+    item = section.find("li", id="event-five-devolution-pilots-announced")
+    event = TimelineEvent.objects.get(slug="five-devolution-pilots-announced")
+
+    assert event.note[:60] in item.find(cls="govuk-inset-text").words
+    hrefs = {a.attrs["href"] for a in item.find_all("a")}
+    assert {f"/sources/{slug}/" for slug in event.sources.published().values_list("slug", flat=True)} <= hrefs
+    assert item.find("time").attrs["datetime"] == "2015-12-15"
+
+
+def test_the_old_five_ps_copies_are_not_on_any_pilot_page(page):
+    for slug in (HACKNEY, "lewisham-physical-and-mental-health-integration"):
+        assert not page(f"/pilots/{slug}/").find_all(id="update-london-wide-five-ps-2022")
