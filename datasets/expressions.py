@@ -7,6 +7,7 @@ from django.apps import apps
 from django.contrib.postgres.aggregates import StringAgg
 from django.db import connection, models
 from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models.lookups import Exact
 
 from core.models import PublicationStatus
 
@@ -100,3 +101,55 @@ def historical_source_slugs(model: type[models.Model], moment: datetime.datetime
         .values("slugs")
     )
     return Subquery(rows, output_field=models.TextField())
+
+
+# --- Other many-to-many links (timeline events' pilots, authorities and ICSs) --------------------
+
+
+def linked_values(model: type[models.Model], field: str, value: str, **conditions) -> Subquery:
+    """The ``value`` (e.g. ``pilot__slug``) of each record a many-to-many ``field`` links, joined with ';'."""
+    through = getattr(model, field).through
+    owner = _owner_field(through, model)
+    rows = (
+        through.objects.filter(**{owner: OuterRef("pk")}, **conditions)
+        .order_by()
+        .values(owner)
+        .annotate(values=joined(F(value)))
+        .values("values")
+    )
+    return Subquery(rows, output_field=models.TextField())
+
+
+def historical_linked_values(
+    model: type[models.Model], field: str, value: str, moment: datetime.datetime, published: str = ""
+) -> Subquery:
+    """The same from the historical row's m2m history, each linked record read as it stood at ``moment``;
+    with ``published`` (a path to a publication state), only those published then."""
+    m2m = apps.get_model(model._meta.app_label, f"Historical{model.__name__}_{field}")
+    rows = m2m.objects.filter(history=OuterRef("history_id")).annotate(_value=value_at(m2m, value, moment))
+    if published:
+        rows = rows.annotate(_published=value_at(m2m, published, moment)).filter(_published=PublicationStatus.PUBLISHED)
+    rows = rows.order_by().values("history").annotate(values=joined(F("_value"))).values("values")
+    return Subquery(rows, output_field=models.TextField())
+
+
+def true_or_false(field: str) -> models.Expression:
+    """A boolean as the text 'true' or 'false', the same from every database and writer."""
+    return models.Case(
+        models.When(**{field: True}, then=models.Value("true")),
+        default=models.Value("false"),
+        output_field=models.TextField(),
+    )
+
+
+def slug_if_published(path: str, moment: datetime.datetime | None = None, model=None) -> models.Expression:
+    """The slug of a related source (``status_source``) if it is published (at ``moment``), else ''."""
+    if moment is None:
+        status, slug = F(f"{path}__publication_status"), F(f"{path}__slug")
+    else:
+        status, slug = value_at(model, f"{path}__publication_status", moment), value_at(model, f"{path}__slug", moment)
+    return models.Case(
+        models.When(condition=Exact(status, PublicationStatus.PUBLISHED), then=slug),
+        default=models.Value(""),
+        output_field=models.TextField(),
+    )

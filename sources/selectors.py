@@ -4,7 +4,7 @@ from django.db.models import QuerySet
 
 from core.models import PublicationStatus
 
-from .models import KeyFigure, Source
+from .models import GlossaryTerm, KeyFigure, Source
 
 
 def published_sources() -> QuerySet[Source]:
@@ -17,3 +17,7 @@ def published_key_figures() -> QuerySet[KeyFigure]:
         .filter(source__publication_status=PublicationStatus.PUBLISHED)
         .select_related("source")
     )
+
+
+def published_glossary_terms() -> QuerySet[GlossaryTerm]:
+    return GlossaryTerm.objects.published().order_by("slug")
