@@ -296,7 +296,12 @@ def test_permission_matrix(users, editor, record, action, user):
             if outcome == "hidden" and more:  # not on the first page: search for it by name
                 response = client.get(
                     reverse("admin:autocomplete"),
-                    {"app_label": app_label, "model_name": model_name, "field_name": field_name, "term": str(obj)[:20]},
+                    {
+                        "app_label": app_label,
+                        "model_name": model_name,
+                        "field_name": field_name,
+                        "term": getattr(obj, "title", str(obj))[:20],
+                    },
                 )
                 ids = {int(result["id"]) for result in response.json()["results"]}
                 outcome = "shown" if obj.pk in ids else "hidden"
