@@ -35,6 +35,7 @@ ROAD_TEST_2015 = "2015-12-15-road-test-health-care-models"
 ONEILL_2016 = "oneill-2016-healthcare-collaboration"
 FIVE_PS_2022 = "london-councils-2022-03-02-five-ps"
 REFERENCE_CODES = "london-reference-codes"
+COLLABORATION_2015 = "london-councils-health-and-care-devolution-in-london"
 
 # The introduction, one sentence at a time, each with the sources that support it. A sentence is
 # shown only if at least one of its sources is published (every public fact names its source).
@@ -50,10 +51,11 @@ INTRODUCTION: tuple[tuple[str, tuple[str, ...]], ...] = (
         (ONEILL_2016,),
     ),
     (
-        "In December 2015 all of London's councils and clinical commissioning groups, the Greater London "
-        "Authority, NHS England and Public Health England signed a partnership agreement with the "
-        "Chancellor and the Health Secretary, meant as a framework for further devolution.",
-        (ROAD_TEST_2015, ONEILL_2016),
+        "In December 2015 all of London's councils and clinical commissioning groups, the Mayor, NHS England "
+        "and Public Health England signed the London Health and Care Collaboration Agreement, meant as a "
+        "framework for further devolution; the Chancellor and the Health Secretary signed a separate "
+        "devolution agreement with London.",
+        (COLLABORATION_2015, ONEILL_2016),
     ),
     (
         "On 15 December 2015 the government announced five pilots, each testing a different way of joining "
