@@ -24,6 +24,7 @@ import logging
 import sys
 from collections.abc import Callable
 
+from csp.utils import build_policy
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseServerError
@@ -96,6 +97,9 @@ def database_unavailable(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(body, status=503)
     response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"
+    # The failure may be in a middleware outside django-csp's (the session, the page cache), whose answer
+    # never passes through it: the page carries the site's policy itself (django-csp keeps a set header).
+    response["Content-Security-Policy"] = build_policy(config=settings.CONTENT_SECURITY_POLICY["DIRECTIVES"])
     response.database_unavailable = True
     return response
 

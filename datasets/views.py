@@ -174,7 +174,7 @@ def dataset_csv(request, dataset):
     if request.method == "HEAD":
         chunks = csv_chunks(definition.columns, (), bom=bom)
     else:
-        require_database()  # unreachable: the 503 page, not a 200 that breaks off
+        require_database(export.queryset.db)  # unreachable: the 503 page, not a 200 that breaks off
         chunks = _stored_or_streamed(request, lambda: export_csv_chunks(export, bom=bom))
     return _download(chunks, CSV_TYPE, filename)
 
@@ -246,7 +246,7 @@ def all_zip(request):
     if request.method != "HEAD":
         # Unreachable now: the 503 page. Failing later, the stream breaks off before the zip's central
         # directory, so no client takes what it got for a complete archive.
-        require_database()
+        require_database(router.db_for_read(next(iter(DATASETS.values())).model))
         chunks = zip_chunks(homepage=homepage, as_of=as_of, accessed=accessed)
     if as_of is not None:
         return _download(chunks, "application/zip", filename)

@@ -60,7 +60,9 @@ def retry_seconds() -> float:
 
 
 def replica_configured() -> bool:
-    return REPLICA in settings.DATABASES
+    """A replica is set up and the router is on (the test settings define the alias for every test, but
+    only tests/test_db_router.py turns the router on)."""
+    return REPLICA in settings.DATABASES and f"{__name__}.ReplicaRouter" in settings.DATABASE_ROUTERS
 
 
 @contextmanager
@@ -137,12 +139,17 @@ _generation_seen: dict[object, float] = {}
 def changed_recently() -> bool:
     """Whether a record changed within the lag budget, as far as this process can tell: the first time
     it sees a page-cache generation token (core.models.PageCacheGeneration, which every record change
-    replaces) counts as the time of that change (never earlier than the change). Read on the primary."""
+    replaces) counts as the time of that change. The token is read on the replica, as the page cache
+    reads it for these requests (so a page built from the replica is filed under the replica's token, and
+    a lagging replica cannot pass its pages off as current); this adds a margin of the lag budget after a
+    change reaches the replica, and costs the primary nothing."""
     from core.models import PageCacheGeneration
 
+    if not replica_usable():  # the primary answers these requests anyway
+        return False
     try:
-        generation = PageCacheGeneration.objects.using(DEFAULT_DB_ALIAS).current()
-    except (OperationalError, InterfaceError):  # the primary being away is not a reason to refuse the replica
+        generation = PageCacheGeneration.objects.using(REPLICA).current()
+    except (OperationalError, InterfaceError):  # the replica being away is handled where it is read
         return False
     now = time.monotonic()
     first_seen = _generation_seen.setdefault(generation, now)

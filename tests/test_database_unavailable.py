@@ -47,6 +47,8 @@ def test_the_admin_says_editing_is_unavailable_and_keeps_what_was_typed(rf: Requ
 
 @pytest.mark.django_db
 def test_the_database_going_away_reaches_the_visitor_as_a_503_and_service_returns(client):
+    client.raise_request_exception = False  # as a real server: the error becomes a response
+
     def refuse(execute, sql, params, many, context):
         raise OperationalError("could not connect to server: Connection refused")
 
@@ -77,6 +79,8 @@ def test_a_database_error_in_a_middleware_is_a_503_too(client, settings):
 
 @pytest.mark.django_db
 def test_an_export_during_an_outage_is_a_503_not_a_file_cut_short(client, monkeypatch):
+    client.raise_request_exception = False  # as a real server: the error becomes a response
+
     def refuse():
         raise OperationalError("connection refused")
 

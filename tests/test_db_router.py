@@ -22,7 +22,8 @@ pytestmark = pytest.mark.django_db(databases=["default", "replica"])
 
 
 @pytest.fixture(autouse=True)
-def replica_router(settings):
+def replica_router(settings, client):
+    client.raise_request_exception = False  # as a real server: a database error becomes the 503 page
     settings.DATABASE_ROUTERS = ["devolution_portal.db_router.ReplicaRouter"]
     settings.REPLICA_LAG_BUDGET_SECONDS = 0  # no "changed just now" window in these tests
     db_router._replica_down_until = 0.0
@@ -48,7 +49,8 @@ def test_an_anonymous_visitor_reads_a_public_page_from_the_replica(client):
     assert primary == 0
 
 
-def test_an_export_is_read_from_the_replica(client, monkeypatch):
+def test_an_export_is_read_from_the_replica(client, monkeypatch, settings):
+    settings.EXPORT_RATE_LIMIT = 0  # its counts are written, so on the primary (tests/datasets/test_rate_limit.py)
     # On PostgreSQL the CSV is PostgreSQL's own COPY on the raw cursor, which no query capture sees: the
     # router's answers say where it ran.
     answers = []

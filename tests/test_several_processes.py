@@ -256,7 +256,14 @@ def test_an_edit_and_a_withdrawal_show_on_every_worker_at_once(server, live):
         update.title, update.publication_status = original_title, PublicationStatus.PUBLISHED
         update.save()
 
-    assert all(after_edit), f"{after_edit.count(False)} of {len(after_edit)} answers without the edit"
+    stale = sorted(
+        {
+            url
+            for url, shown in zip([u for u in urls for _ in range(REQUESTS_PER_URL)], after_edit, strict=True)
+            if not shown
+        }
+    )
+    assert all(after_edit), f"{after_edit.count(False)} of {len(after_edit)} answers without the edit: {stale}"
     assert not any(after_withdrawal), f"{after_withdrawal.count(True)} of {len(after_withdrawal)} still show it"
 
 
