@@ -237,7 +237,7 @@ def test_an_edit_and_a_withdrawal_show_on_every_worker_at_once(server, live):
     urls = [
         update.pilot.get_absolute_url(),
         "/timeline/",
-        "/pilots/updates.atom",
+        f"{update.pilot.get_absolute_url()}updates.atom",  # the all-updates feed holds only the newest 50
         "/data/pilot-updates.json?limit=1000",
         "/data/pilot-updates.csv",
     ]
