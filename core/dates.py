@@ -44,3 +44,22 @@ def partial_date_constraint(field: str, model_name: str) -> models.CheckConstrai
         | (models.Q(**{f"{field}__isnull": False}) & ~models.Q(**{f"{field}_precision": ""})),
         name=f"{model_name}_{field}_has_precision",
     )
+
+
+def last_day_of(value: datetime.date, precision: str) -> datetime.date:
+    """The latest day a partial date can mean: 31 December for a year, the month's last day for a month."""
+    if precision == DatePrecision.YEAR:
+        return value.replace(month=12, day=31)
+    if precision == DatePrecision.MONTH:
+        following = (value.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+        return following - datetime.timedelta(days=1)
+    return value
+
+
+def is_older_than_years(value: datetime.date, precision: str, years: int, today: datetime.date) -> bool:
+    """Whether even the latest day the partial date can mean is more than ``years`` years before today."""
+    try:
+        limit = today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        limit = today.replace(year=today.year - years, day=28)
+    return last_day_of(value, precision) < limit

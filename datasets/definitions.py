@@ -26,17 +26,18 @@ from boroughs.models import (
 )
 from core.dates import DatePrecision
 from core.filters import PortalFilterSet
+from core.models import public_condition
 from pilots import selectors as pilot_selectors
 from pilots.filters import PilotFilter, PilotParticipantFilter, PilotUpdateFilter, TimelineEventFilter, TimelineFilter
 from pilots.models import Pilot, PilotParticipant, PilotUpdate, TimelineEntry, TimelineEvent
 from sources import selectors as source_selectors
 from sources.filters import KeyFigureFilter, SourceFilter
-from sources.models import KeyFigure, Source
+from sources.models import GlossaryTerm, KeyFigure, Source
 
 from . import expressions
 
 # Table Schema types used by the columns (https://specs.frictionlessdata.io/table-schema/#types-and-formats).
-STRING, DATE, NUMBER, INTEGER = "string", "date", "number", "integer"
+STRING, DATE, NUMBER, INTEGER, BOOLEAN = "string", "date", "number", "integer", "boolean"
 
 # A function of the point in time (an aware datetime) giving a database expression over the
 # dataset's historical table; or of nothing, giving an expression over the live table.
@@ -311,9 +312,34 @@ PILOTS = Dataset(
         Column(
             "status",
             STRING,
-            "The latest status a source supports: announced, under_way, completed or discontinued.",
+            "The latest status a source supports, on the word of status_source_slug as of status_as_of. "
+            "announced: a source reports the pilot's announcement and none reports work on it yet; under_way: a "
+            "source reports work on it continuing; completed: a source says it finished; discontinued: a source "
+            "says it stopped. The shipped data uses announced and under_way only, because no source says a pilot "
+            "finished or stopped.",
             "under_way",
             enum=STATUSES,
+        ),
+        Column(
+            "status_as_of",
+            DATE,
+            "The date of the latest evidence for the status (ISO 8601); read with status_as_of_precision.",
+            "2024-01-10",
+        ),
+        _precision("status_as_of", "the date of the evidence"),
+        Column(
+            "status_source_slug",
+            STRING,
+            "The published source whose word the status rests on (see sources); empty if none is recorded.",
+            "hackney-health-scrutiny-2024-01-10",
+            live=lambda: expressions.slug_if_public("status_source"),
+            historical=lambda moment: expressions.slug_if_public("status_source", moment, Pilot),
+        ),
+        Column(
+            "status_evidence",
+            STRING,
+            "What that source says about where the pilot stands, in plain words.",
+            "The full pooling of budgets planned for 2017-18 was paused ...",
         ),
         Column(
             "announced_on",
@@ -327,6 +353,7 @@ PILOTS = Dataset(
         _source_slugs(Pilot, "the pilot's entry draws on"),
     ),
     primary_key=("slug",),
+    foreign_keys=(ForeignKey(("status_source_slug",), "sources", ("slug",)),),
 )
 
 PILOT_PARTICIPANTS = Dataset(
@@ -470,6 +497,59 @@ TIMELINE_EVENTS = Dataset(
         ),
         _precision("happened_on", "the date"),
         Column("description", STRING, "What happened, in a few plain sentences.", ""),
+        Column(
+            "note",
+            STRING,
+            "Where sources disagree (a date, who signed), what each says, naming them; otherwise empty.",
+            "Sources disagree on when the board began ...",
+        ),
+        Column(
+            "london_wide",
+            BOOLEAN,
+            "true if the event concerns every London borough (it shows on every borough's page), else false.",
+            "true",
+            live=lambda: expressions.true_or_false("london_wide"),
+            historical=lambda moment: expressions.true_or_false("london_wide"),
+        ),
+        Column(
+            "pilot_slugs",
+            STRING,
+            "The published pilots the event concerns (see pilots), separated by ';', in alphabetical order.",
+            "haringey-prevention;north-central-london-estates",
+            live=lambda: expressions.linked_values(
+                TimelineEvent, "pilots", "pilot__slug", public_condition(Pilot, via="pilot")
+            ),
+            historical=lambda moment: expressions.historical_linked_values(
+                TimelineEvent, "pilots", "pilot__slug", moment, public=(Pilot, "pilot")
+            ),
+            sorted_list=True,
+        ),
+        Column(
+            "authority_gss_codes",
+            STRING,
+            "ONS GSS codes of the authorities the event concerns (see boroughs), separated by ';', in order; "
+            "empty for a London-wide event.",
+            "E09000003;E09000007",
+            live=lambda: expressions.linked_values(TimelineEvent, "authorities", "localauthority__gss_code"),
+            historical=lambda moment: expressions.historical_linked_values(
+                TimelineEvent, "authorities", "localauthority__gss_code", moment
+            ),
+            sorted_list=True,
+        ),
+        Column(
+            "ics_codes",
+            STRING,
+            "Codes of the integrated care systems the event concerns (see integrated-care-systems), separated by "
+            "';', in alphabetical order.",
+            "NCL;NWL",
+            live=lambda: expressions.linked_values(
+                TimelineEvent, "integrated_care_systems", "integratedcaresystem__code"
+            ),
+            historical=lambda moment: expressions.historical_linked_values(
+                TimelineEvent, "integrated_care_systems", "integratedcaresystem__code", moment
+            ),
+            sorted_list=True,
+        ),
         _source_slugs(TimelineEvent, "that report the event"),
     ),
     primary_key=("slug",),
@@ -552,6 +632,14 @@ KEY_FIGURES = Dataset(
             "The number, only where the source gives one (empty for e.g. 'a third'). Read with unit.",
             "2300000000",
         ),
+        Column(
+            "value_qualifier",
+            STRING,
+            "The source's own qualifier of value: over, almost, up_to or approximately ('over 44 per cent': 44 "
+            "and over); empty if the source states the number plainly.",
+            "over",
+            enum=_choices(KeyFigure.Qualifier.choices),
+        ),
         Column("value_as_stated", STRING, "Exactly as the source words it.", "£2.3 billion"),
         Column(
             "unit",
@@ -575,6 +663,25 @@ KEY_FIGURES = Dataset(
     foreign_keys=(ForeignKey(("source_slug",), "sources", ("slug",)),),
 )
 
+GLOSSARY = Dataset(
+    name="glossary",
+    title="Glossary",
+    description="The words residents meet on the portal (ICS, ICB, place partnership, the Five Ps...), each "
+    "defined in plain words with its sources.",
+    model=GlossaryTerm,
+    selector=source_selectors.published_glossary_terms,
+    columns=(
+        Column(
+            "slug", STRING, "The term's identifier, as in /glossary/#<slug>.", "integrated-care-board", required=True
+        ),
+        Column("term", STRING, "The term.", "Integrated care board", required=True),
+        Column("abbreviation", STRING, "Its usual abbreviation, if any.", "ICB"),
+        Column("definition", STRING, "What it means, in one to three plain sentences.", "The statutory NHS body ..."),
+        _source_slugs(GlossaryTerm, "that explain the term"),
+    ),
+    primary_key=("slug",),
+)
+
 DATASETS: dict[str, Dataset] = {
     dataset.name: dataset
     for dataset in (
@@ -588,5 +695,6 @@ DATASETS: dict[str, Dataset] = {
         TIMELINE_EVENTS,
         TIMELINE,
         KEY_FIGURES,
+        GLOSSARY,
     )
 }

@@ -7,6 +7,7 @@ from django.apps import apps
 from django.contrib.postgres.aggregates import StringAgg
 from django.db import connection, models
 from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models.lookups import Exact
 
 from core.models import public_condition, public_rule
 from sources.models import Source
@@ -116,3 +117,66 @@ def historical_source_slugs(model: type[models.Model], moment: datetime.datetime
         .values("slugs")
     )
     return Subquery(rows, output_field=models.TextField())
+
+
+# --- Other many-to-many links (timeline events' pilots, authorities and ICSs) --------------------
+
+
+def linked_values(model: type[models.Model], field: str, value: str, *conditions: models.Q) -> Subquery:
+    """The ``value`` (e.g. ``pilot__slug``) of each record a many-to-many ``field`` links, joined with ';';
+    only the links meeting ``conditions`` (``public_condition(Pilot, via="pilot")``)."""
+    through = getattr(model, field).through
+    owner = _owner_field(through, model)
+    rows = (
+        through.objects.filter(*conditions, **{owner: OuterRef("pk")})
+        .order_by()
+        .values(owner)
+        .annotate(values=joined(F(value)))
+        .values("values")
+    )
+    return Subquery(rows, output_field=models.TextField())
+
+
+def historical_linked_values(
+    model: type[models.Model],
+    field: str,
+    value: str,
+    moment: datetime.datetime,
+    public: tuple[type[models.Model], str] | None = None,
+) -> Subquery:
+    """The same from the historical row's m2m history, each linked record read as it stood at ``moment``;
+    with ``public`` (the linked model and the link's field to it), only those public then."""
+    m2m = apps.get_model(model._meta.app_label, f"Historical{model.__name__}_{field}")
+    rows = m2m.objects.filter(history=OuterRef("history_id"))
+    if public:
+        linked_model, via = public
+        rows = public_at(rows, linked_model, moment, via=via)
+    rows = rows.annotate(_value=value_at(m2m, value, moment))
+    rows = rows.order_by().values("history").annotate(values=joined(F("_value"))).values("values")
+    return Subquery(rows, output_field=models.TextField())
+
+
+def true_or_false(field: str) -> models.Expression:
+    """A boolean as the text 'true' or 'false', the same from every database and writer."""
+    return models.Case(
+        models.When(**{field: True}, then=models.Value("true")),
+        default=models.Value("false"),
+        output_field=models.TextField(),
+    )
+
+
+def slug_if_public(path: str, moment: datetime.datetime | None = None, model=None) -> models.Expression:
+    """The slug of a related source (``status_source``) if it is public (at ``moment``, read from
+    ``model``'s history), else ''."""
+    if moment is None:
+        condition, slug = public_condition(Source, via=path), F(f"{path}__slug")
+    else:
+        condition = models.Q(
+            *(Exact(value_at(model, f"{path}__{field}", moment), value) for field, value in public_rule(Source).items())
+        )
+        slug = value_at(model, f"{path}__slug", moment)
+    return models.Case(
+        models.When(condition, then=slug),
+        default=models.Value(""),
+        output_field=models.TextField(),
+    )

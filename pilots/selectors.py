@@ -4,7 +4,7 @@ front so that a page's query count does not grow with the data."""
 import datetime
 
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from core.models import public_condition
 from sources.models import Source
@@ -63,8 +63,12 @@ def timeline_entries() -> QuerySet[TimelineEntry]:
 
 
 def published_pilot_for_page() -> QuerySet[Pilot]:
-    """A pilot's public page: participants and published sources fetched up front."""
-    return Pilot.objects.public().prefetch_related(participants_prefetch(), published_sources_prefetch())
+    """A pilot's public page: participants, published sources and the status's source fetched up front."""
+    return (
+        Pilot.objects.public()
+        .select_related("status_source")
+        .prefetch_related(participants_prefetch(), published_sources_prefetch())
+    )
 
 
 def published_updates_of(pilot: Pilot) -> QuerySet[PilotUpdate]:
@@ -184,3 +188,59 @@ def timeline_entries_for(
         "update": _sources_by_owner(PilotUpdate.sources.through, "pilotupdate", update_ids),
     }
     return [(found[(kind, pk)], sources[kind].get(pk, [])) for kind, pk in keys if (kind, pk) in found]
+
+
+# --- Timeline events shown on the pages of what they concern ------------------------------------
+
+
+def _linked(through_field: str, **filters) -> Exists:
+    through = getattr(TimelineEvent, through_field).through
+    return Exists(through.objects.filter(timelineevent=OuterRef("pk"), **filters))
+
+
+def published_events_of_pilot(pilot: Pilot) -> QuerySet[TimelineEvent]:
+    """Published events linked to a pilot, oldest first, each with its published sources."""
+    return published_timeline_events().filter(_linked("pilots", pilot=pilot))
+
+
+def published_events_of_authority(authority) -> QuerySet[TimelineEvent]:
+    """London-wide events and those linked to the authority, newest first."""
+    return (
+        published_timeline_events()
+        .filter(Q(london_wide=True) | _linked("authorities", localauthority=authority))
+        .order_by("-happened_on", "-id")
+    )
+
+
+def published_events_of_ics(ics) -> QuerySet[TimelineEvent]:
+    """Events linked to an integrated care system, newest first."""
+    return (
+        published_timeline_events()
+        .filter(_linked("integrated_care_systems", integratedcaresystem=ics))
+        .order_by("-happened_on", "-id")
+    )
+
+
+def published_events_of_place(place) -> QuerySet[TimelineEvent]:
+    """Events linked to a place partnership's authorities or to its ICS, newest first."""
+    return (
+        published_timeline_events()
+        .filter(
+            _linked("authorities", localauthority__place_partnership=place)
+            | _linked("integrated_care_systems", integratedcaresystem=place.ics_id)
+        )
+        .order_by("-happened_on", "-id")
+    )
+
+
+def events_latest_change(events) -> datetime.datetime | None:
+    """When any of these events last changed, from their history, in one query (None if no history)."""
+    ids = [event.pk for event in events]
+    if not ids:
+        return None
+    return (
+        TimelineEvent.history.filter(id__in=ids)
+        .order_by("-history_date")
+        .values_list("history_date", flat=True)
+        .first()
+    )

@@ -1,4 +1,8 @@
-"""Atom feeds of published pilot updates: all of them, one pilot's, and one borough's pilots'."""
+"""Atom feeds of published pilot updates and the timeline events linked to them: all of them, one
+pilot's, and one borough's (its pilots' updates, London-wide events and events linked to it).
+
+An entry's <updated> is when the record last changed (its history); the date the update or event
+happened is in the entry's content, as precise as its source."""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import datetime
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.db.models import F, prefetch_related_objects
+from django.db.models import F, Prefetch, prefetch_related_objects
 from django.db.models.functions import TruncDate
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import linebreaks_filter as linebreaks
@@ -16,14 +20,15 @@ from django.utils.html import format_html, format_html_join
 
 from boroughs.models import LocalAuthority
 from pilots import selectors
-from pilots.models import Pilot, PilotUpdate
+from pilots.models import Pilot, PilotUpdate, TimelineEvent
+from portal.sitemaps import with_last_changed
 
 FEED_LENGTH = 50
 PORTAL_NAME = getattr(settings, "PORTAL_NAME", "London Health Devolution Portal")
 
 
 class PilotUpdatesFeed(Feed):
-    """Every published update of every published pilot, newest first."""
+    """Every published update of every published pilot, and every published timeline event, newest first."""
 
     feed_type = Atom1Feed
     title = f"Devolution pilot updates \N{EN DASH} {PORTAL_NAME}"
@@ -39,79 +44,120 @@ class PilotUpdatesFeed(Feed):
     def updates(self, obj):
         return selectors.published_updates()
 
+    def events(self, obj):
+        return selectors.published_timeline_events()
+
     def items(self, obj=None):
-        """Newest first by the same moment each entry gives as <updated>: when it happened, or, for an
-        undated update, the day the portal published it; then by id, newest first.
+        """Newest first by the day each entry happened (an undated update by the day the portal published
+        it), then by id; at most FEED_LENGTH of updates and events together.
 
         Ordering every update by that COALESCE would sort them all, so the dated ones come in index
         order (pilotupdate_pub_newest) and the few undated ones separately, FEED_LENGTH of each, merged
-        here; then their sources in one query (3 queries, whatever the feed holds)."""
-        updates = self.updates(obj).prefetch_related(None)
+        here with the newest events; then their sources and pilots in one query each (6 queries,
+        whatever the feed holds)."""
+        updates = with_last_changed(self.updates(obj).prefetch_related(None))
         dated = updates.filter(happened_on__isnull=False).order_by(F("happened_on").desc(), "-id")
         undated = updates.filter(happened_on__isnull=True).order_by(
             TruncDate("published_at").desc(nulls_last=True), "-id"
         )
+        newest_events = with_last_changed(self.events(obj).prefetch_related(None)).order_by("-happened_on", "-id")
         items = sorted(
-            [*dated[:FEED_LENGTH], *undated.annotate(day=TruncDate("published_at"))[:FEED_LENGTH]],
-            key=lambda item: (item.happened_on or getattr(item, "day", None) or datetime.date.min, item.pk),
+            [
+                *dated[:FEED_LENGTH],
+                *undated.annotate(day=TruncDate("published_at"))[:FEED_LENGTH],
+                *newest_events[:FEED_LENGTH],
+            ],
+            key=lambda item: (
+                item.happened_on or getattr(item, "day", None) or datetime.date.min,
+                isinstance(item, PilotUpdate),
+                item.pk,
+            ),
             reverse=True,
         )[:FEED_LENGTH]
-        prefetch_related_objects(items, selectors.published_sources_prefetch())
+        events = [item for item in items if isinstance(item, TimelineEvent)]
+        prefetch_related_objects(
+            [item for item in items if isinstance(item, PilotUpdate)], selectors.published_sources_prefetch()
+        )
+        prefetch_related_objects(
+            events,
+            selectors.published_sources_prefetch(),
+            Prefetch("pilots", queryset=Pilot.objects.public().order_by("title")),
+        )
         return items
 
-    def item_title(self, item: PilotUpdate) -> str:
+    def item_title(self, item: PilotUpdate | TimelineEvent) -> str:
+        if isinstance(item, TimelineEvent):
+            return item.title
         return f"{item.pilot.title}: {item.title}"
 
-    def item_description(self, item: PilotUpdate) -> str:
+    def item_description(self, item: PilotUpdate | TimelineEvent) -> str:
         """HTML (Atom type="html"): every stored text is escaped here, so nothing from the admin is markup."""
-        parts = [
-            format_html("<p><strong>{}</strong></p>", item.happened_on_display),
-            linebreaks(item.body, autoescape=True),
-        ]
-        if item.status_after:
-            parts.append(format_html("<p>Status: {}</p>", item.get_status_after_display()))
-        if item.quotation:
-            parts.append(
-                format_html(
-                    "<blockquote><p>\N{LEFT DOUBLE QUOTATION MARK}{}\N{RIGHT DOUBLE QUOTATION MARK}</p></blockquote>",
-                    item.quotation,
+        parts = [format_html("<p><strong>{}</strong></p>", item.happened_on_display)]
+        if isinstance(item, TimelineEvent):
+            parts.append(linebreaks(item.description, autoescape=True))
+            if item.note:
+                parts.append(format_html("<p>Note: {}</p>", item.note))
+            pilots = list(item.pilots.all())
+            if pilots:
+                parts.append(
+                    format_html(
+                        "<p>Concerns: {}</p>",
+                        format_html_join(
+                            "; ", '<a href="{}">{}</a>', ((pilot.get_absolute_url(), pilot.title) for pilot in pilots)
+                        ),
+                    )
                 )
-            )
-            if item.quotation_by:
-                parts.append(format_html("<p>\N{EN DASH} {}</p>", item.quotation_by))
+        else:
+            parts.append(linebreaks(item.body, autoescape=True))
+            if item.status_after:
+                parts.append(format_html("<p>Status: {}</p>", item.get_status_after_display()))
+            if item.quotation:
+                parts.append(
+                    format_html(
+                        "<blockquote><p>\N{LEFT DOUBLE QUOTATION MARK}{}\N{RIGHT DOUBLE QUOTATION MARK}"
+                        "</p></blockquote>",
+                        item.quotation,
+                    )
+                )
+                if item.quotation_by:
+                    parts.append(format_html("<p>\N{EN DASH} {}</p>", item.quotation_by))
         sources = list(item.sources.all())
         if sources:
             parts.append(
                 format_html(
                     "<p>Sources: {}</p>",
                     format_html_join(
-                        "; ", "{} ({})", ((source.title, source.published_on_display) for source in sources)
+                        "; ",
+                        '<a href="{}">{}</a> ({})',
+                        ((source.url, source.title, source.published_on_display) for source in sources),
                     ),
                 )
             )
         return "\n".join(str(part) for part in parts)
 
-    def item_link(self, item: PilotUpdate) -> str:
+    def item_link(self, item: PilotUpdate | TimelineEvent) -> str:
         return item.get_absolute_url()
 
-    def item_guid(self, item: PilotUpdate) -> str:
-        return f"tag:london-health-devolution-portal,2015:pilot-update/{item.pk}"
+    def item_guid(self, item: PilotUpdate | TimelineEvent) -> str:
+        kind = "timeline-event" if isinstance(item, TimelineEvent) else "pilot-update"
+        return f"tag:london-health-devolution-portal,2015:{kind}/{item.pk}"
 
     item_guid_is_permalink = False
 
-    def item_updateddate(self, item: PilotUpdate) -> datetime.datetime:
-        if item.happened_on is not None:
-            return datetime.datetime.combine(item.happened_on, datetime.time.min, tzinfo=datetime.UTC)
-        # A published update always has published_at; the fallback (the pilots' announcement day, before
-        # which no update can have happened) only keeps the feed valid for hand-made rows.
-        return item.published_at or datetime.datetime(2015, 12, 15, tzinfo=datetime.UTC)
+    def item_updateddate(self, item: PilotUpdate | TimelineEvent) -> datetime.datetime:
+        """When the record last changed. Every record the portal publishes has history; the fallbacks
+        (when it was published, then the pilots' announcement day) only keep the feed valid for rows
+        made outside the admin and the loader."""
+        return item.last_changed or item.published_at or datetime.datetime(2015, 12, 15, tzinfo=datetime.UTC)
 
-    def item_categories(self, item: PilotUpdate) -> list[str]:
+    def item_categories(self, item: PilotUpdate | TimelineEvent) -> list[str]:
+        if isinstance(item, TimelineEvent):
+            return ["London-wide" if item.london_wide else "Shared development"]
         return [item.pilot.get_theme_display()]
 
 
 class PilotFeed(PilotUpdatesFeed):
-    """One published pilot's published updates."""
+    """One published pilot's published updates and the events linked to it."""
 
     def get_object(self, request, slug: str) -> Pilot:
         return get_object_or_404(Pilot.objects.public(), slug=slug)
@@ -131,9 +177,13 @@ class PilotFeed(PilotUpdatesFeed):
     def updates(self, obj: Pilot):
         return selectors.published_updates().filter(pilot=obj)
 
+    def events(self, obj: Pilot):
+        return selectors.published_events_of_pilot(obj)
+
 
 class BoroughFeed(PilotUpdatesFeed):
-    """Published updates of the published pilots one borough takes part in."""
+    """Published updates of the published pilots one borough takes part in, London-wide events and the
+    events linked to the borough."""
 
     def get_object(self, request, slug: str) -> LocalAuthority:
         return get_object_or_404(LocalAuthority, slug=slug)
@@ -152,3 +202,6 @@ class BoroughFeed(PilotUpdatesFeed):
 
     def updates(self, obj: LocalAuthority):
         return selectors.published_updates_of_borough(obj)
+
+    def events(self, obj: LocalAuthority):
+        return selectors.published_events_of_authority(obj)

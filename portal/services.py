@@ -2,19 +2,22 @@
 
 Records are matched on their natural keys (GSS and ODS codes, ICS codes, slugs). A record that a
 person has edited through the admin (its history names a user) is never touched again by the
-loader; any other record is brought in line with the shipped files. Running it twice changes nothing.
+loader; any other record is brought in line with the shipped files, and a published record the loader
+made that the files no longer hold is withdrawn (never deleted). Running it twice changes nothing.
 """
 
 import csv
 import datetime
 import tomllib
-from collections import Counter
+import zoneinfo
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -22,15 +25,20 @@ from boroughs.models import IntegratedCareSystem, LocalAuthority, PlacePartnersh
 from core.models import PublicationStatus, Publishable
 from core.statistics import refresh_statistics
 from pilots.models import Pilot, PilotParticipant, PilotUpdate, TimelineEvent
-from sources.models import KeyFigure, Source
+from sources.models import GlossaryTerm, KeyFigure, Source
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
 LOAD_REASON = "Loaded from the portal's shipped data"
+WITHDRAW_REASON = "Withdrawn: no longer in the portal's shipped data"
+
+
+class LoadError(Exception):
+    """The shipped files break a rule (a published source without a web address, an unknown slug...)."""
 
 
 @dataclass
 class LoadReport:
-    """What the loader did, per model: created, updated, unchanged, or kept because a person edited it."""
+    """What the loader did, per model: created, updated, unchanged, withdrawn, or kept because a person edited it."""
 
     counts: dict[str, Counter] = field(default_factory=dict)
 
@@ -59,51 +67,123 @@ def _split(value: str) -> list[str]:
     return [part for part in value.split(";") if part]
 
 
+def _revised_at(fixtures_dir: Path) -> datetime.datetime:
+    """When the shipped content was last revised (fixtures/revision.toml), as the start of that day in
+    London; never later than now."""
+    day = datetime.date.fromisoformat(_read_toml("revision.toml", fixtures_dir)["revised_on"])
+    moment = datetime.datetime.combine(day, datetime.time.min, tzinfo=zoneinfo.ZoneInfo(settings.TIME_ZONE))
+    return min(moment, timezone.now())
+
+
 class _Loader:
-    def __init__(self, report: LoadReport) -> None:
+    """Upserts records on their natural keys and remembers which ones the shipped files still hold.
+
+    Every history row it writes is dated when the shipped content was revised, not when the loader ran:
+    a deploy changes no fact, so "Last updated" (and ``?as_of=`` exports) must not move with it."""
+
+    def __init__(self, report: LoadReport, revised_at: datetime.datetime) -> None:
         self.report = report
+        self.revised_at = revised_at
         self.now = timezone.now()
         self.sources: dict[str, Source] = {}
+        self.shipped: dict[type[models.Model], set[int]] = defaultdict(set)
 
     def upsert(
         self,
         model: type[models.Model],
         lookup: dict[str, Any],
         values: dict[str, Any],
-        sources: list[str] | None = None,
+        m2m: dict[str, list[models.Model]] | None = None,
     ) -> models.Model:
+        m2m = m2m or {}
         instance = model.objects.filter(**lookup).first()
         if instance is None:
             instance = model(**lookup, **values)
             if isinstance(instance, Publishable):
                 instance.publication_status = PublicationStatus.PUBLISHED
                 instance.published_at = self.now
-            self._save(instance)
-            if sources is not None:
-                instance.sources.set(self._sources(sources))
+            self._save(instance, lookup)
+            for name, related in m2m.items():
+                self._stamp(instance)
+                getattr(instance, name).set(related)
+            self.shipped[model].add(instance.pk)
             self.report.add(model, "created")
             return instance
-        if instance.history.filter(history_user__isnull=False).exists():
+        self.shipped[model].add(instance.pk)
+        if _edited_by_a_person(instance):
             self.report.add(model, "kept")
             return instance
         changed = {name: value for name, value in values.items() if getattr(instance, name) != value}
+        if isinstance(instance, Publishable) and _withdrawn_by_the_loader(instance):
+            # Back in the shipped files: published again.
+            changed |= {"publication_status": PublicationStatus.PUBLISHED, "published_at": self.now}
         for name, value in changed.items():
             setattr(instance, name, value)
         if changed:
-            self._save(instance)
-        sources_changed = sources is not None and set(instance.sources.values_list("slug", flat=True)) != set(sources)
-        if sources_changed:
-            instance.sources.set(self._sources(sources))
-        self.report.add(model, "updated" if changed or sources_changed else "unchanged")
+            self._save(instance, lookup)
+        m2m_changed = False
+        for name, related in m2m.items():
+            manager = getattr(instance, name)
+            if set(manager.values_list("pk", flat=True)) != {item.pk for item in related}:
+                self._stamp(instance)
+                manager.set(related)
+                m2m_changed = True
+        self.report.add(model, "updated" if changed or m2m_changed else "unchanged")
         return instance
 
-    def _save(self, instance: models.Model) -> None:
-        instance.full_clean(exclude=["version"], validate_unique=False)
-        instance._change_reason = LOAD_REASON
+    def withdraw_unshipped(self, model: type[Publishable]) -> None:
+        """Withdraw the published records this loader once created that the shipped files no longer hold
+        (e.g. the 2022 Five Ps article once copied onto three pilots, now one timeline event). Records a
+        person made or edited are never touched; nothing is deleted, so the history keeps what was said."""
+        candidates = model.objects.public().exclude(pk__in=self.shipped[model])
+        for instance in candidates:
+            first = instance.history.order_by("history_id").first()
+            if first is None or first.history_change_reason != LOAD_REASON or _edited_by_a_person(instance):
+                continue
+            instance.publication_status = PublicationStatus.WITHDRAWN
+            self._stamp(instance, reason=WITHDRAW_REASON)
+            instance.save()
+            self.report.add(model, "withdrawn")
+
+    def _stamp(self, instance: models.Model, reason: str = LOAD_REASON) -> None:
+        """Date the next history row when the content was revised, but never before the record's own
+        latest row, so its history stays in order."""
+        latest = instance.history.order_by("-history_date").values_list("history_date", flat=True).first()
+        moment = self.revised_at
+        if latest is not None and latest >= moment:
+            moment = latest + datetime.timedelta(microseconds=1)
+        instance._history_date = moment
+        instance._change_reason = reason
+
+    def _save(self, instance: models.Model, lookup: dict[str, Any]) -> None:
+        try:
+            instance.full_clean(exclude=["version"], validate_unique=False)
+        except ValidationError as error:
+            key = ", ".join(f"{name}={value}" for name, value in lookup.items())
+            raise LoadError(f"{instance._meta.verbose_name} {key}: {error.message_dict}") from error
+        if instance.pk is None:
+            instance._history_date = self.revised_at
+            instance._change_reason = LOAD_REASON
+        else:
+            self._stamp(instance)
         instance.save()
 
-    def _sources(self, slugs: list[str]) -> list[Source]:
+    def source_list(self, slugs: list[str]) -> list[Source]:
+        missing = [slug for slug in slugs if slug not in self.sources]
+        if missing:
+            raise LoadError(f"Unknown source slug(s): {', '.join(missing)}")
         return [self.sources[slug] for slug in slugs]
+
+
+def _edited_by_a_person(instance: models.Model) -> bool:
+    return instance.history.filter(history_user__isnull=False).exists()
+
+
+def _withdrawn_by_the_loader(instance: Publishable) -> bool:
+    if instance.publication_status != PublicationStatus.WITHDRAWN:
+        return False
+    latest = instance.history.order_by("-history_date", "-history_id").first()
+    return latest is not None and latest.history_change_reason == WITHDRAW_REASON
 
 
 LOADED_MODELS = (
@@ -116,20 +196,25 @@ LOADED_MODELS = (
     PilotParticipant,
     PilotUpdate,
     TimelineEvent,
+    GlossaryTerm,
 )
 
 
 def load_portal_data(*, fixtures_dir: Path = FIXTURES_DIR) -> LoadReport:
-    """Fill or refresh the database from the shipped files, in one transaction, then refresh the planner
-    statistics of the tables it fills (and of their history)."""
+    """Fill or refresh the database from the shipped files, in one transaction. Sources come first, so
+    every record cites sources that already exist, each published only with its web address; then
+    refresh the planner statistics of the tables it fills (and of their history)."""
     report = LoadReport()
-    loader = _Loader(report)
+    loader = _Loader(report, _revised_at(fixtures_dir))
     with transaction.atomic():
         _load_sources(loader, fixtures_dir)
         _load_areas(loader, fixtures_dir)
         _load_pilots(loader, fixtures_dir)
         _load_timeline_events(loader, fixtures_dir)
         _load_key_figures(loader, fixtures_dir)
+        _load_glossary(loader, fixtures_dir)
+        for model in (PilotUpdate, TimelineEvent, KeyFigure, GlossaryTerm, Pilot, Source):
+            loader.withdraw_unshipped(model)
     refresh_statistics([*LOADED_MODELS, *(model.history.model for model in LOADED_MODELS)])
     return report
 
@@ -167,15 +252,15 @@ def _load_areas(loader: _Loader, fixtures_dir: Path) -> None:
                 "icb_established_on": _date(row["icb_established_on"]),
                 "earlier_partnership_name": row["earlier_partnership_name"],
             },
-            sources=_split(row["sources"]),
+            m2m={"sources": loader.source_list(_split(row["sources"]))},
         )
     places = {}
     for row in _read_csv("place_partnerships.csv", fixtures_dir):
         places[row["slug"]] = loader.upsert(
             PlacePartnership,
             {"slug": row["slug"]},
-            {"name": row["name"], "ics": systems[row["ics_code"]]},
-            sources=_split(row["sources"]),
+            {"name": row["name"], "ics": systems[row["ics_code"]], "description": row.get("description", "")},
+            m2m={"sources": loader.source_list(_split(row["sources"]))},
         )
     for row in _read_csv("local_authorities.csv", fixtures_dir):
         loader.upsert(
@@ -188,13 +273,14 @@ def _load_areas(loader: _Loader, fixtures_dir: Path) -> None:
                 "ics": systems[row["ics_code"]],
                 "place_partnership": places[row["place_partnership_slug"]],
             },
-            sources=_split(row["sources"]),
+            m2m={"sources": loader.source_list(_split(row["sources"]))},
         )
 
 
 def _load_pilots(loader: _Loader, fixtures_dir: Path) -> None:
     authorities = {authority.gss_code: authority for authority in LocalAuthority.objects.all()}
     for row in _read_toml("pilots.toml", fixtures_dir)["pilot"]:
+        status_source = row.get("status_source", "")
         pilot = loader.upsert(
             Pilot,
             {"slug": row["slug"]},
@@ -202,12 +288,16 @@ def _load_pilots(loader: _Loader, fixtures_dir: Path) -> None:
                 "title": row["title"],
                 "theme": row["theme"],
                 "status": row["status"],
+                "status_as_of": _date(row.get("status_as_of")),
+                "status_as_of_precision": row.get("status_as_of_precision", ""),
+                "status_source": loader.source_list([status_source])[0] if status_source else None,
+                "status_evidence": row.get("status_evidence", ""),
                 "announced_on": _date(row.get("announced_on")),
                 "announced_on_precision": row.get("announced_on_precision", ""),
                 "summary": row["summary"],
                 "aims": "\n".join(row.get("aims", [])),
             },
-            sources=row["sources"],
+            m2m={"sources": loader.source_list(row["sources"])},
         )
         for participant in row.get("participant", []):
             loader.upsert(
@@ -228,12 +318,23 @@ def _load_pilots(loader: _Loader, fixtures_dir: Path) -> None:
                     "quotation": update.get("quotation", ""),
                     "quotation_by": update.get("quotation_by", ""),
                 },
-                sources=update["sources"],
+                m2m={"sources": loader.source_list(update["sources"])},
             )
 
 
 def _load_timeline_events(loader: _Loader, fixtures_dir: Path) -> None:
+    pilots = {pilot.slug: pilot for pilot in Pilot.objects.all()}
+    authorities = {authority.gss_code: authority for authority in LocalAuthority.objects.all()}
+    systems = {system.code: system for system in IntegratedCareSystem.objects.all()}
     for row in _read_toml("timeline_events.toml", fixtures_dir)["event"]:
+        try:
+            links = {
+                "pilots": [pilots[slug] for slug in row.get("pilots", [])],
+                "authorities": [authorities[code] for code in row.get("authorities", [])],
+                "integrated_care_systems": [systems[code] for code in row.get("ics", [])],
+            }
+        except KeyError as error:
+            raise LoadError(f"timeline event {row['slug']}: unknown pilot, GSS or ICS code {error}") from error
         loader.upsert(
             TimelineEvent,
             {"slug": row["slug"]},
@@ -242,8 +343,10 @@ def _load_timeline_events(loader: _Loader, fixtures_dir: Path) -> None:
                 "happened_on": _date(row["happened_on"]),
                 "happened_on_precision": row["happened_on_precision"],
                 "description": row["description"],
+                "note": row.get("note", ""),
+                "london_wide": row.get("london_wide", False),
             },
-            sources=row["sources"],
+            m2m={"sources": loader.source_list(row["sources"]), **links},
         )
 
 
@@ -255,10 +358,21 @@ def _load_key_figures(loader: _Loader, fixtures_dir: Path) -> None:
             {
                 "label": row["label"],
                 "value": Decimal(row["value"]) if row.get("value") else None,
+                "value_qualifier": row.get("value_qualifier", ""),
                 "value_as_stated": row["value_as_stated"],
                 "unit": row["unit"],
                 "period": row.get("period", ""),
                 "note": row.get("note", ""),
-                "source": loader.sources[row["source"]],
+                "source": loader.source_list([row["source"]])[0],
             },
+        )
+
+
+def _load_glossary(loader: _Loader, fixtures_dir: Path) -> None:
+    for row in _read_toml("glossary.toml", fixtures_dir)["term"]:
+        loader.upsert(
+            GlossaryTerm,
+            {"slug": row["slug"]},
+            {"term": row["term"], "abbreviation": row.get("abbreviation", ""), "definition": row["definition"]},
+            m2m={"sources": loader.source_list(row["sources"])},
         )

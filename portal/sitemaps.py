@@ -21,6 +21,7 @@ STATIC_PAGES = (
     ("boroughs:place_list", "monthly", 0.7),
     ("sources:list", "monthly", 0.6),
     ("datasets:hub", "monthly", 0.6),
+    ("portal:glossary", "monthly", 0.5),
     ("portal:search", "yearly", 0.3),
     ("portal:about", "yearly", 0.3),
     ("portal:accessibility", "yearly", 0.2),

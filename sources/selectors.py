@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from .models import KeyFigure, Source
+from .models import GlossaryTerm, KeyFigure, Source
 
 
 def published_sources() -> QuerySet[Source]:
@@ -16,3 +16,7 @@ def published_key_figures() -> QuerySet[KeyFigure]:
 def published_sources_citing(**relation) -> QuerySet[Source]:
     """The published sources a record cites, oldest first: ``published_sources_citing(local_authorities=hackney)``."""
     return Source.objects.public().filter(**relation).order_by("published_on", "title")
+
+
+def published_glossary_terms() -> QuerySet[GlossaryTerm]:
+    return GlossaryTerm.objects.public().order_by("slug")

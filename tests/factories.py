@@ -156,7 +156,15 @@ def grow_data(times: int = 20) -> None:
         for authority in authorities[n % 30 : n % 30 + 3]:
             PilotParticipantFactory(pilot=pilot, authority=authority)
         PilotUpdateFactory.create_batch(4, pilot=pilot, sources=cited)
+    # Events linked as the shipped ones are: to pilots (the shipped ones too), authorities and ICSs, some London-wide.
+    pilots = list(Pilot.objects.order_by("id"))
+    systems = list(IntegratedCareSystem.objects.all())
     for n in range(times * 8):
-        TimelineEventFactory(sources=[sources[n % len(sources)]])
+        event = TimelineEventFactory(
+            sources=[sources[n % len(sources)], sources[(n + 1) % len(sources)]], london_wide=n % 4 == 0
+        )
+        event.pilots.set([pilots[n % len(pilots)], pilots[(n * 7) % len(pilots)]])
+        event.authorities.set(authorities[n % 30 : n % 30 + 2])
+        event.integrated_care_systems.set([systems[n % len(systems)]])
     for n in range(times * 12):
         KeyFigureFactory(source=sources[n % len(sources)])

@@ -90,7 +90,7 @@ def _admin_connection(default):
 
 def _copy_postgresql(default) -> LiveDatabase:
     name = default.settings_dict["NAME"] + "_live"
-    default.close()  # a template database must have no other sessions
+    connections.close_all()  # a template database must have no other sessions (the replica alias mirrors it)
     with contextlib.closing(_admin_connection(default)) as admin, admin.cursor() as cursor:
         cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
         cursor.execute(f'CREATE DATABASE "{name}" TEMPLATE "{default.settings_dict["NAME"]}"')
@@ -237,7 +237,7 @@ def test_an_edit_and_a_withdrawal_show_on_every_worker_at_once(server, live):
     urls = [
         update.pilot.get_absolute_url(),
         "/timeline/",
-        "/pilots/updates.atom",
+        f"{update.pilot.get_absolute_url()}updates.atom",  # the all-updates feed holds only the newest 50
         "/data/pilot-updates.json?limit=1000",
         "/data/pilot-updates.csv",
     ]

@@ -55,22 +55,30 @@ class PilotUpdateInline(PortalInlineMixin, admin.StackedInline):
 
 @admin.register(Pilot)
 class PilotAdmin(PortalModelAdmin):
-    list_display = ["title", "theme", "status", "announced_on", "publication_status", "participating"]
+    list_display = ["title", "theme", "status", "status_as_of", "announced_on", "publication_status", "participating"]
     list_filter = ["publication_status", "theme", "status"]
     search_fields = ["title", "slug", "summary", "participants__authority__name", "participants__authority__gss_code"]
     date_hierarchy = "announced_on"
-    autocomplete_fields = ["sources"]
+    autocomplete_fields = ["sources", "status_source"]
     prepopulated_fields = {"slug": ["title"]}
     inlines = [PilotParticipantInline, PilotUpdateInline]
     readonly_fields = ["add_update_link", "preview_link"]
     object_history_template = "admin/pilots/pilot/object_history.html"
     fieldsets = [
-        (None, {"fields": ["add_update_link", "title", "slug", "theme", "status"]}),
+        (None, {"fields": ["add_update_link", "title", "slug", "theme"]}),
+        (
+            "Status and its evidence",
+            {"fields": ["status", ("status_as_of", "status_as_of_precision"), "status_source", "status_evidence"]},
+        ),
         ("Announcement", {"fields": [("announced_on", "announced_on_precision")]}),
         ("For residents", {"fields": ["summary", "aims", "sources"]}),
         ("Publication", {"fields": ["publication_status", "published_at", "published_by", "preview_link", "version"]}),
     ]
     help_texts = {
+        "status_as_of": "The date of the latest evidence for the status, only as precise as that source. Never guess.",
+        "status_as_of_precision": PRECISION_HELP,
+        "status_source": "The published source whose word the status rests on; the pilot's page links to it.",
+        "status_evidence": "In your own words, what that source says about where the pilot stands. Plain text.",
         "announced_on": DATE_HELP,
         "announced_on_precision": PRECISION_HELP,
         "sources": SOURCES_HELP,
@@ -157,18 +165,32 @@ class PilotUpdateAdmin(PortalModelAdmin):
 
 @admin.register(TimelineEvent)
 class TimelineEventAdmin(PortalModelAdmin):
-    list_display = ["title", "happened_on_display", "publication_status"]
-    list_filter = ["publication_status"]
-    search_fields = ["title", "slug", "description"]
+    list_display = ["title", "happened_on_display", "london_wide", "publication_status"]
+    list_filter = ["publication_status", "london_wide"]
+    search_fields = ["title", "slug", "description", "note"]
     date_hierarchy = "happened_on"
     autocomplete_fields = ["sources"]
+    filter_horizontal = ["pilots", "authorities", "integrated_care_systems"]
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["preview_link"]
     fieldsets = [
-        (None, {"fields": ["title", "slug", ("happened_on", "happened_on_precision"), "description", "sources"]}),
+        (
+            None,
+            {"fields": ["title", "slug", ("happened_on", "happened_on_precision"), "description", "note", "sources"]},
+        ),
+        (
+            "What it concerns (it shows on each of their pages, feeds and downloads)",
+            {"fields": ["london_wide", "pilots", "authorities", "integrated_care_systems"]},
+        ),
         ("Publication", {"fields": ["publication_status", "published_at", "published_by", "preview_link", "version"]}),
     ]
-    help_texts = {"happened_on_precision": PRECISION_HELP, "sources": SOURCES_HELP, "publication_status": STATUS_HELP}
+    help_texts = {
+        "happened_on_precision": PRECISION_HELP,
+        "note": "Where sources disagree (a date, who signed): what each says, naming both, in your own words.",
+        "london_wide": "Tick if it concerns every borough; then link no authorities, only pilots and ICSs.",
+        "sources": SOURCES_HELP,
+        "publication_status": STATUS_HELP,
+    }
 
     @admin.display(description="happened on", ordering="happened_on")
     def happened_on_display(self, obj: TimelineEvent) -> str:

@@ -1,11 +1,12 @@
-"""Admin for sources and key figures. Sources are shared by every borough: any officer can find and
-cite any source, and add a new one; an officer may change or publish only the sources they added."""
+"""Admin for sources, key figures and glossary terms. Sources are shared by every borough: any officer can
+find and cite any source, and add a new one; an officer may change or publish only the sources they
+added. Key figures and glossary terms are kept by editors."""
 
 from django.contrib import admin
 
 from officers.admin.base import PortalModelAdmin
 from officers.scoping import added_by
-from sources.models import KeyFigure, Source
+from sources.models import GlossaryTerm, KeyFigure, Source
 
 STATUS_HELP = (
     "Draft: only admin users see it. Published: shown on the public site, feeds and downloads. "
@@ -60,7 +61,7 @@ class SourceAdmin(PortalModelAdmin):
 
 @admin.register(KeyFigure)
 class KeyFigureAdmin(PortalModelAdmin):
-    list_display = ["label", "value_as_stated", "unit", "source", "publication_status"]
+    list_display = ["label", "value_as_stated", "value_qualifier", "unit", "source", "publication_status"]
     list_select_related = ["source"]
     list_filter = ["publication_status", "unit"]
     search_fields = ["label", "slug", "value_as_stated", "note", "source__title"]
@@ -68,7 +69,41 @@ class KeyFigureAdmin(PortalModelAdmin):
     prepopulated_fields = {"slug": ["label"]}
     readonly_fields = ["preview_link"]
     fieldsets = [
-        (None, {"fields": ["label", "slug", ("value_as_stated", "value", "unit"), "period", "note", "source"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "label",
+                    "slug",
+                    ("value_as_stated", "value_qualifier", "value", "unit"),
+                    "period",
+                    "note",
+                    "source",
+                ]
+            },
+        ),
         ("Publication", {"fields": ["publication_status", "published_at", "published_by", "preview_link", "version"]}),
     ]
-    help_texts = {"publication_status": STATUS_HELP}
+    help_texts = {
+        "value": "The exact number the source gives ('over 44 per cent': 44), never rounded; empty for 'a third'.",
+        "publication_status": STATUS_HELP,
+    }
+
+
+@admin.register(GlossaryTerm)
+class GlossaryTermAdmin(PortalModelAdmin):
+    list_display = ["term", "abbreviation", "publication_status"]
+    list_filter = ["publication_status"]
+    search_fields = ["term", "abbreviation", "slug", "definition"]
+    autocomplete_fields = ["sources"]
+    prepopulated_fields = {"slug": ["term"]}
+    fieldsets = [
+        (None, {"fields": ["term", "abbreviation", "slug", "definition", "sources"]}),
+        ("Publication", {"fields": ["publication_status", "published_at", "published_by", "version"]}),
+    ]
+    help_texts = {
+        "slug": "Filled in from the term; pages link to /glossary/#<slug>, so never change one.",
+        "definition": "One to three plain sentences for a resident, in your own words. Plain text.",
+        "sources": "The published sources that explain the term; at least one.",
+        "publication_status": STATUS_HELP,
+    }

@@ -11,6 +11,7 @@ app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
     path("search/", views.search_view, name="search"),
+    path("glossary/", views.glossary, name="glossary"),
     path("about/", views.AboutView.as_view(), name="about"),
     path("accessibility/", views.AccessibilityView.as_view(), name="accessibility"),
     path("privacy/", views.PrivacyView.as_view(), name="privacy"),

@@ -22,6 +22,7 @@ from datasets.links import download_links
 from datasets.query import build_rows
 from pilots import selectors as pilot_selectors
 from portal.forms import FINDER_MAX_LENGTH, BoroughFinderForm
+from portal.glossary import GlossaryLinker
 from portal.london_map import build_london_map
 from sources.selectors import published_sources_citing
 
@@ -29,6 +30,8 @@ from sources.selectors import published_sources_citing
 BOROUGH_UPDATE_LIMIT = 20
 # How many pilots a borough's or an ICS's page lists; the pilot list, filtered, has the rest.
 AREA_PILOT_LIMIT = 20
+# How many timeline events an area's page lists, newest first; the timeline has them all.
+AREA_EVENT_LIMIT = 20
 
 # The sort order's options: "name" is the default order, so it is the select's empty first option.
 SORT_OPTIONS = [
@@ -48,6 +51,23 @@ def paragraphs(text: str) -> list[str]:
 def _all_authorities():
     """All 33 authorities with their ICS and place (one query), for maps and member lists."""
     return list(selectors.authority_list())
+
+
+def _area_events(events) -> dict:
+    """The newest events of an area's page, and whether the timeline has more (one query for both)."""
+    found = list(events[: AREA_EVENT_LIMIT + 1])
+    more = len(found) > AREA_EVENT_LIMIT
+    return {
+        "events": found[:AREA_EVENT_LIMIT],
+        "more_events_url": reverse("pilots:timeline") if more else "",
+        "glossary": GlossaryLinker(),
+    }
+
+
+def _last_changed(record, events: list) -> object:
+    """When the page's content last changed: the record itself or any event it shows."""
+    moments = [moment for moment in (last_updated(record), pilot_selectors.events_latest_change(events)) if moment]
+    return max(moments) if moments else None
 
 
 def authority_list(request: HttpRequest) -> HttpResponse:
@@ -113,7 +133,9 @@ def authority_detail(request: HttpRequest, slug: str) -> HttpResponse:
     updates = list(
         pilot_selectors.published_updates_of_borough(authority).prefetch_related(None)[: BOROUGH_UPDATE_LIMIT + 1]
     )
+    area_events = _area_events(pilot_selectors.published_events_of_authority(authority))
     context = {
+        **area_events,
         "nav_section": "boroughs",
         "crumbs": [("Boroughs", reverse("boroughs:list")), (authority.name, None)],
         "authority": authority,
@@ -127,7 +149,7 @@ def authority_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "timeline_url": f"{reverse('pilots:timeline')}?borough={authority.slug}",
         "feed_url": reverse("pilots:borough_feed", kwargs={"slug": authority.slug}),
         "sources": list(published_sources_citing(local_authorities=authority)),
-        "last_updated": last_updated(authority),
+        "last_updated": _last_changed(authority, area_events["events"]),
         "london_map": build_london_map(
             _all_authorities(), highlighted_gss_codes={authority.gss_code}, highlight_label="this authority"
         ),
@@ -161,7 +183,9 @@ def ics_detail(request: HttpRequest, code: str) -> HttpResponse:
     pilot_count = involved.count()
     for pilot in pilots:
         pilot.member_participants = [p for p in pilot.participants.all() if p.authority.ics_id == ics.pk]
+    area_events = _area_events(pilot_selectors.published_events_of_ics(ics))
     context = {
+        **area_events,
         "nav_section": "ics",
         "crumbs": [("Integrated care systems", reverse("boroughs:ics_list")), (ics.name, None)],
         "ics": ics,
@@ -172,7 +196,7 @@ def ics_detail(request: HttpRequest, code: str) -> HttpResponse:
         "pilot_count": pilot_count,
         "all_pilots_url": f"{reverse('pilots:list')}?ics={ics.code.lower()}",
         "sources": list(published_sources_citing(integrated_care_systems=ics)),
-        "last_updated": last_updated(ics),
+        "last_updated": _last_changed(ics, area_events["events"]),
         "london_map": build_london_map(
             authorities,
             highlighted_gss_codes={authority.gss_code for authority in members},
@@ -206,14 +230,16 @@ def place_detail(request: HttpRequest, slug: str) -> HttpResponse:
         slug=slug,
     )
     members = list(place.authorities.all())
+    area_events = _area_events(pilot_selectors.published_events_of_place(place))
     context = {
+        **area_events,
         "nav_section": "ics",
         "crumbs": [("Place partnerships", reverse("boroughs:place_list")), (place.name, None)],
         "place": place,
         "description": paragraphs(place.description),
         "members": members,
         "sources": list(published_sources_citing(place_partnerships=place)),
-        "last_updated": last_updated(place),
+        "last_updated": _last_changed(place, area_events["events"]),
         "london_map": build_london_map(
             _all_authorities(),
             highlighted_gss_codes={authority.gss_code for authority in members},

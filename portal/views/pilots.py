@@ -3,14 +3,17 @@ London-wide timeline. Only published records are shown; every fact is shown with
 
 from __future__ import annotations
 
+import datetime
 from types import SimpleNamespace
 
 from django.core.paginator import EmptyPage, InvalidPage, PageNotAnInteger, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 
 from boroughs.models import LocalAuthority
+from core.dates import is_older_than_years
 from core.filters import FIRST_YEAR, LAST_YEAR, error_summary, filter_fields, year_options
 from core.history import last_updated
 from datasets.definitions import DATASETS
@@ -18,6 +21,7 @@ from datasets.links import download_links
 from datasets.query import build_rows
 from pilots import selectors
 from pilots.models import Pilot, PilotUpdate, TimelineEvent
+from portal.glossary import GlossaryLinker
 from portal.london_map import build_london_map
 
 TIMELINE_PAGE_SIZE = 30
@@ -26,6 +30,8 @@ TIMELINE_PAGE_SIZE = 30
 TIMELINE_COUNT_CAP = 10_000
 PILOTS_PER_PAGE = 25
 MAX_SQL_OFFSET = 2**63 - 1 - (TIMELINE_PAGE_SIZE + 1)  # OFFSET + LIMIT must fit a 64-bit integer
+# How many of the timeline events linked to a pilot its page lists, oldest first; the timeline has them all.
+PILOT_EVENT_LIMIT = 50
 
 
 # --- Filter forms --------------------------------------------------------------------------------
@@ -85,11 +91,28 @@ def _numbered_sources(pilot: Pilot, updates) -> tuple[list, dict[int, int]]:
     return ordered, numbers
 
 
-def pilot_page_context(pilot: Pilot, updates) -> dict:
+# The pilot page says plainly when the evidence for a pilot's status is older than this.
+STATUS_EVIDENCE_OLD_YEARS = 2
+
+
+def status_context(pilot: Pilot, today: datetime.date) -> dict:
+    """What the page says about the status: as of when, on whose word (a published source), and whether
+    that evidence is more than two years old today."""
+    source = pilot.status_source if pilot.status_source and pilot.status_source.is_published else None
+    old = bool(pilot.status_as_of) and is_older_than_years(
+        pilot.status_as_of, pilot.status_as_of_precision, STATUS_EVIDENCE_OLD_YEARS, today
+    )
+    return {"status_source": source, "status_evidence_is_old": old, "status_old_years": STATUS_EVIDENCE_OLD_YEARS}
+
+
+def pilot_page_context(pilot: Pilot, updates, events=()) -> dict:
     """Everything a pilot's page shows. The public view passes only published updates; the admin's
     draft preview may pass a draft pilot and its draft updates. Expects ``pilot.participants`` and each
     update's ``sources`` to be prefetched (see pilots.selectors) so the page's queries stay constant."""
     updates = list(updates)
+    events = list(events[: PILOT_EVENT_LIMIT + 1]) if events else []
+    more_events = len(events) > PILOT_EVENT_LIMIT
+    events = events[:PILOT_EVENT_LIMIT]
     sources, numbers = _numbered_sources(pilot, updates)
     pilot_citations = [{"number": numbers[source.pk], "source": source} for source in pilot.sources.all()]
     entries = [
@@ -101,7 +124,15 @@ def pilot_page_context(pilot: Pilot, updates) -> dict:
     ]
     participants = list(pilot.participants.all())
     authorities = LocalAuthority.objects.select_related("ics").order_by("name")
-    changed = [moment for moment in (last_updated(pilot), selectors.updates_latest_change(updates)) if moment]
+    changed = [
+        moment
+        for moment in (
+            last_updated(pilot),
+            selectors.updates_latest_change(updates),
+            selectors.events_latest_change(events),
+        )
+        if moment
+    ]
     feed_url = reverse("pilots:pilot_feed", kwargs={"slug": pilot.slug}) if pilot.slug else ""
     return {
         "nav_section": "pilots",
@@ -116,15 +147,21 @@ def pilot_page_context(pilot: Pilot, updates) -> dict:
         ),
         "pilot_citations": pilot_citations,
         "entries": entries,
+        "events": events,
+        "more_events_url": reverse("pilots:timeline") if more_events else "",
         "sources": sources,
         "last_updated": max(changed) if changed else None,
         "feed_url": feed_url,
+        "glossary": GlossaryLinker(),
+        **status_context(pilot, timezone.localdate()),
     }
 
 
 def pilot_detail(request: HttpRequest, slug: str) -> HttpResponse:
     pilot = get_object_or_404(selectors.published_pilot_for_page(), slug=slug)
-    context = pilot_page_context(pilot, selectors.published_updates_of(pilot))
+    context = pilot_page_context(
+        pilot, selectors.published_updates_of(pilot), selectors.published_events_of_pilot(pilot)
+    )
     return render(request, "pilots/pilot_detail.html", context)
 
 

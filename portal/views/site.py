@@ -1,5 +1,5 @@
-"""The pages that belong to no one model: home, search, the about/accessibility/privacy/licence
-pages and robots.txt."""
+"""The pages that belong to no one model: home, search, the glossary, the about/accessibility/privacy/
+licence pages and robots.txt."""
 
 from __future__ import annotations
 
@@ -15,10 +15,15 @@ from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 
 from boroughs.models import LocalAuthority
-from pilots.selectors import pilot_gss_codes, published_pilots, published_updates
+from pilots.selectors import (
+    pilot_gss_codes,
+    published_pilots,
+    published_sources_prefetch,
+    published_updates,
+)
 from portal.london_map import build_london_map
 from portal.search import SearchForm, search
-from sources.models import Source
+from sources.models import GlossaryTerm, Source
 from sources.selectors import published_key_figures
 
 logger = logging.getLogger(__name__)
@@ -28,6 +33,7 @@ ROAD_TEST_2015 = "2015-12-15-road-test-health-care-models"
 ONEILL_2016 = "oneill-2016-healthcare-collaboration"
 FIVE_PS_2022 = "london-councils-2022-03-02-five-ps"
 REFERENCE_CODES = "london-reference-codes"
+COLLABORATION_2015 = "london-councils-health-and-care-devolution-in-london"
 
 # The introduction, one sentence at a time, each with the sources that support it. A sentence is
 # shown only if at least one of its sources is published (every public fact names its source).
@@ -43,10 +49,11 @@ INTRODUCTION: tuple[tuple[str, tuple[str, ...]], ...] = (
         (ONEILL_2016,),
     ),
     (
-        "In December 2015 all of London's councils and clinical commissioning groups, the Greater London "
-        "Authority, NHS England and Public Health England signed a partnership agreement with the "
-        "Chancellor and the Health Secretary, meant as a framework for further devolution.",
-        (ROAD_TEST_2015, ONEILL_2016),
+        "In December 2015 all of London's councils and clinical commissioning groups, the Mayor, NHS England "
+        "and Public Health England signed the London Health and Care Collaboration Agreement, meant as a "
+        "framework for further devolution; the Chancellor and the Health Secretary signed a separate "
+        "devolution agreement with London.",
+        (COLLABORATION_2015, ONEILL_2016),
     ),
     (
         "On 15 December 2015 the government announced five pilots, each testing a different way of joining "
@@ -222,3 +229,17 @@ class LicenceView(StaticPage):
 @require_safe
 def robots_txt(request: HttpRequest) -> HttpResponse:
     return render(request, "robots.txt", content_type="text/plain; charset=utf-8")
+
+
+@require_safe
+def glossary(request: HttpRequest) -> HttpResponse:
+    """The words residents meet on the portal, each defined in our own words with its sources."""
+    terms = list(GlossaryTerm.objects.public().prefetch_related(published_sources_prefetch()).order_by("term", "id"))
+    moments = GlossaryTerm.history.order_by("-history_date").values_list("history_date", flat=True)[:1]
+    context = {
+        "nav_section": "glossary",
+        "crumbs": [("Glossary", None)],
+        "terms": terms,
+        "last_updated": next(iter(moments), None),
+    }
+    return render(request, "portal/glossary.html", context)

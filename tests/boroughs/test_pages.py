@@ -7,9 +7,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from boroughs.models import LocalAuthority
+from boroughs.models import LocalAuthority, PlacePartnership
 from core.models import PublicationStatus
-from pilots.models import Pilot
+from pilots.models import Pilot, TimelineEvent
 from tests.factories import PilotFactory, PilotParticipantFactory, PilotUpdateFactory, grow_data
 from tests.html import main, main_of, text, title
 
@@ -412,10 +412,29 @@ def test_city_and_hackney_place_has_two_members(client):
 
 
 def test_place_page_shows_not_recorded_for_an_empty_description(client):
+    PlacePartnership.objects.filter(slug="barnet").update(description="")
     body = text(main(client.get("/places/barnet/")))
 
     assert "Local authority Barnet" in body
     assert "About this partnership Not recorded" in body
+
+
+@pytest.mark.parametrize("slug", ["city-and-hackney", "bromley", "westminster"])
+def test_every_place_page_says_what_the_partnership_is_with_its_sources(client, slug):
+    place = PlacePartnership.objects.get(slug=slug)
+    page = main(client.get(f"/places/{slug}/"))
+
+    assert place.description and place.description[:60] in text(page)
+    assert "About this partnership Not recorded" not in text(page)
+    for source in place.sources.public():
+        assert f'href="/sources/{source.slug}/"' in page
+
+
+def test_no_place_partnership_lacks_a_description_or_a_published_source():
+    assert not PlacePartnership.objects.filter(description="").exists()
+    assert all(
+        place.sources.public().exclude(slug="london-reference-codes") for place in PlacePartnership.objects.all()
+    )
 
 
 def test_unknown_place_is_404(client):
@@ -466,3 +485,29 @@ def test_area_pages_list_20_pilots_and_link_to_the_rest(client):
     assert f'href="/pilots/?borough=hackney">See all {total} pilots' in borough
     ics = client.get(f"/ics/{hackney.ics.code.lower()}/").content.decode()
     assert f'href="/pilots/?ics={hackney.ics.code.lower()}">See all ' in ics
+
+
+# --- Linked timeline events --------------------------------------------------------------------------
+
+
+def _event_ids(page: str) -> set[str]:
+    section = page[page.index('<section id="events"') : page.index("</section>", page.index('<section id="events"'))]
+    return set(re.findall(r'<li class="app-event-list__item[^"]*" id="(event-[^"]+)"', section))
+
+
+def test_a_london_wide_event_shows_on_every_borough_page_and_a_local_one_only_on_its_own(client):
+    london_wide = TimelineEvent.objects.get(slug="london-icbs-established")
+    local = TimelineEvent.objects.get(slug="ncl-nwl-icb-boards-endorse-merger")
+    assert london_wide.london_wide and not local.london_wide
+    for authority in LocalAuthority.objects.all():
+        shown = _event_ids(main(client.get(f"/boroughs/{authority.slug}/")))
+        assert "event-london-icbs-established" in shown, authority.slug
+        linked = local.authorities.filter(pk=authority.pk).exists()
+        assert ("event-ncl-nwl-icb-boards-endorse-merger" in shown) == linked, authority.slug
+
+
+def test_ics_and_place_pages_show_the_events_linked_to_them(client):
+    assert "event-ncl-nwl-icb-boards-endorse-merger" in _event_ids(main(client.get("/ics/ncl/")))
+    assert "event-ncl-nwl-icb-boards-endorse-merger" not in _event_ids(main(client.get("/ics/sel/")))
+    assert "event-ccg-mergers-april-2021" in _event_ids(main(client.get("/places/city-and-hackney/")))
+    assert "event-ccg-mergers-april-2021" not in _event_ids(main(client.get("/places/bromley/")))

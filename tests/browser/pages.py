@@ -39,6 +39,8 @@ PUBLIC_PAGES: dict[str, Callable[[], str]] = {
     "search (no query)": lambda: reverse("portal:search"),
     "search (results)": lambda: reverse("portal:search") + "?q=Hackney",
     "search (no results)": lambda: reverse("portal:search") + "?q=zzzqqqxxx",
+    "glossary": lambda: reverse("portal:glossary"),
+    "pilot detail (status evidence over two years old)": lambda: reverse("pilots:detail", args=["haringey-prevention"]),
     "about": lambda: reverse("portal:about"),
     "accessibility statement": lambda: reverse("portal:accessibility"),
     "privacy": lambda: reverse("portal:privacy"),

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from core.models import PublicationStatus
 from datasets import writers
 from datasets.definitions import DATASETS
+from sources.models import Source
 from tests.factories import KeyFigureFactory, PilotFactory, PilotUpdateFactory, SourceFactory, grow_data
 
 from .helpers import csv_text, read_csv
@@ -22,13 +23,25 @@ DOCUMENTED = {
     "boroughs": ["gss_code", "name", "kind", "ics_code", "ics_name", "place_partnership_slug"],
     "integrated-care-systems": ["code", "name", "icb_name", "icb_ods_code", "icb_gss_code"],
     "place-partnerships": ["slug", "name", "ics_code"],
-    "pilots": ["slug", "title", "theme", "status", "announced_on"],
+    "pilots": ["slug", "title", "theme", "status", "status_as_of", "status_as_of_precision", "status_source_slug"],
     "pilot-participants": ["pilot_slug", "gss_code", "authority_slug", "authority_name"],
     "pilot-updates": ["pilot_slug", "happened_on", "happened_on_precision", "title", "status_after", "source_slugs"],
     "sources": ["slug", "title", "published_on", "published_on_precision"],
-    "timeline-events": ["slug", "title", "happened_on", "happened_on_precision", "source_slugs"],
+    "timeline-events": [
+        "slug",
+        "title",
+        "happened_on",
+        "happened_on_precision",
+        "note",
+        "london_wide",
+        "pilot_slugs",
+        "authority_gss_codes",
+        "ics_codes",
+        "source_slugs",
+    ],
     "timeline": ["kind", "pilot_slug", "slug", "happened_on", "happened_on_precision", "title", "source_slugs"],
-    "key-figures": ["slug", "label", "value", "unit", "source_slug"],
+    "key-figures": ["slug", "label", "value", "value_qualifier", "unit", "source_slug"],
+    "glossary": ["slug", "term", "abbreviation", "definition", "source_slugs"],
 }
 
 
@@ -248,3 +261,44 @@ def test_a_participant_rows_authority_slug_is_what_the_borough_filter_takes(clie
 
     assert filtered and {row["authority_slug"] for row in filtered} == {slug}
     assert {row["gss_code"] for row in filtered} == {rows[0]["gss_code"]}
+
+
+def test_every_pilot_exports_its_status_date_and_source(client):
+    _, rows = read_csv(client.get("/data/pilots.csv"))
+    published_sources = set(Source.objects.public().values_list("slug", flat=True))
+
+    assert len(rows) == 5
+    for row in rows:
+        assert row["status_as_of"] and row["status_as_of_precision"] in {"day", "month", "year"}
+        assert row["status_source_slug"] in published_sources
+        assert row["status_evidence"]
+    haringey = next(row for row in rows if row["slug"] == "haringey-prevention")
+    assert (haringey["status_as_of"], haringey["status_as_of_precision"]) == ("2016-01-01", "year")
+
+
+def test_timeline_events_export_their_links_and_notes(client):
+    _, rows = read_csv(client.get("/data/timeline-events.csv"))
+    by_slug = {row["slug"]: row for row in rows}
+
+    five_ps = by_slug["london-councils-five-ps"]
+    assert five_ps["london_wide"] == "true" and five_ps["authority_gss_codes"] == ""
+    assert five_ps["pilot_slugs"].split(";") == sorted(
+        [
+            "barking-dagenham-havering-redbridge-accountable-care",
+            "hackney-health-and-social-care-integration",
+            "lewisham-physical-and-mental-health-integration",
+        ]
+    )
+    assert five_ps["ics_codes"] == "NCL;NEL;NWL;SEL;SWL"
+    merger = by_slug["ncl-nwl-icb-boards-endorse-merger"]
+    assert merger["london_wide"] == "false" and len(merger["authority_gss_codes"].split(";")) == 13
+    assert by_slug["london-estates-board-formed"]["note"].startswith("Sources disagree")
+
+
+def test_key_figures_export_the_qualifier_and_the_glossary_its_sources(client):
+    _, figures = read_csv(client.get("/data/key-figures.csv"))
+    over = next(row for row in figures if row["slug"] == "london-residents-65-plus-growth")
+    assert (over["value"], over["value_qualifier"]) == ("44", "over")
+
+    _, terms = read_csv(client.get("/data/glossary.csv"))
+    assert len(terms) >= 15 and all(row["source_slugs"] for row in terms)

@@ -1,4 +1,4 @@
-"""Atom feeds of pilot updates: valid Atom, published updates only, newest first, at most 50."""
+"""Atom feeds of pilot updates and timeline events: valid Atom, published records only, newest first, at most 50."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from core.history import last_updated
 from core.models import PublicationStatus
-from pilots.models import Pilot, PilotUpdate
+from pilots.models import Pilot, PilotUpdate, TimelineEvent
 from tests.factories import PilotFactory, PilotParticipantFactory, PilotUpdateFactory, grow_data
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +48,16 @@ def published_count(**filters) -> int:
     return PilotUpdate.objects.public().filter(pilot__publication_status="published", **filters).count()
 
 
-def test_the_all_updates_feed_is_atom_with_every_published_update_newest_first(client):
+def record_of(item: dict) -> PilotUpdate | TimelineEvent:
+    kind, pk = item["id"].rsplit(":", 1)[1].split("/")
+    return (TimelineEvent if kind == "timeline-event" else PilotUpdate).objects.get(pk=pk)
+
+
+def happened(record) -> datetime.date:
+    return record.happened_on or record.published_at.date()
+
+
+def test_the_all_updates_feed_is_atom_with_updates_and_events_newest_first(client):
     feed = get_feed(client, "/pilots/updates.atom")
     items = entries(feed)
 
@@ -56,50 +66,67 @@ def test_the_all_updates_feed_is_atom_with_every_published_update_newest_first(c
     assert feed.findtext("atom:updated", namespaces=ATOM)
     self_link = [link.get("href") for link in feed.findall("atom:link", ATOM) if link.get("rel") == "self"]
     assert self_link == ["http://testserver/pilots/updates.atom"]
-    assert len(items) == published_count()
+    assert len(items) == min(50, published_count() + TimelineEvent.objects.public().count())
     assert len({item["id"] for item in items}) == len(items)
-    moments = [item["updated"] for item in items]
-    assert moments == sorted(moments, reverse=True)
+    records = [record_of(item) for item in items]
+    assert {type(record) for record in records} == {PilotUpdate, TimelineEvent}
+    days = [happened(record) for record in records]
+    assert days == sorted(days, reverse=True)
     assert all(item["id"] and item["title"] and item["summary"] for item in items)
 
 
-def test_entries_link_to_the_update_on_its_pilot_page_and_date_it_by_when_it_happened(client):
+def test_an_entry_is_updated_when_its_record_last_changed_and_says_when_it_happened(client):
+    """<updated> is when the record last changed (its history), never a day the source does not give;
+    the day it happened, as precise as its source, is in the content."""
     items = entries(get_feed(client, f"/pilots/{NCL}/updates.atom"))
     by_link = {item["link"]: item for item in items}
 
     announced = by_link[f"http://testserver/pilots/{NCL}/#update-announced"]
-    assert announced["updated"] == datetime.datetime(2015, 12, 15, tzinfo=datetime.UTC)
+    update = PilotUpdate.objects.get(pilot__slug=NCL, slug="announced")
+    assert announced["updated"] == last_updated(update)
+    assert "<strong>15 December 2015</strong>" in announced["summary"]
     assert (
         announced["title"]
         == "North Central London: making better use of NHS estate: Estates pilot announced for five boroughs"
     )
     assert "Simon Stevens" in announced["summary"]
     assert "<p>" in announced["summary"]  # type="html", escaped once in the XML
-    undated = by_link[f"http://testserver/pilots/{NCL}/#update-london-wide-gp-estate"]
-    published_at = PilotUpdate.objects.get(pilot__slug=NCL, slug="london-wide-gp-estate").published_at
-    assert undated["updated"] == published_at
-    assert set(by_link) == {
-        f"http://testserver{update.get_absolute_url()}"
-        for update in PilotUpdate.objects.public().filter(pilot__slug=NCL)
-    }
+    year_only = by_link[f"http://testserver/pilots/{NCL}/#update-ncl-estates-strategy-2021"]
+    assert "<strong>2021</strong>" in year_only["summary"]
+    assert year_only["updated"] != datetime.datetime(2021, 1, 1, tzinfo=datetime.UTC)
+
+    update.title = "Estates pilot announced for five boroughs"  # saved again, later
+    update.save()
+    again = {item["link"]: item for item in entries(get_feed(client, f"/pilots/{NCL}/updates.atom"))}
+    assert again[announced["link"]]["updated"] == last_updated(update) > announced["updated"]
 
 
-def test_the_pilot_feed_holds_only_that_pilots_updates(client):
+def test_the_pilot_feed_holds_that_pilots_updates_and_the_events_linked_to_it(client):
     feed = get_feed(client, f"/pilots/{NCL}/updates.atom")
+    records = [record_of(item) for item in entries(feed)]
+    ncl = Pilot.objects.get(slug=NCL)
 
     assert "North Central London" in feed.findtext("atom:title", namespaces=ATOM)
-    assert len(entries(feed)) == published_count(pilot__slug=NCL) == 4
-    assert all(f"/pilots/{NCL}/#update-" in item["link"] for item in entries(feed))
+    assert {r.pk for r in records if isinstance(r, PilotUpdate)} == set(
+        PilotUpdate.objects.public().filter(pilot=ncl).values_list("pk", flat=True)
+    )
+    assert {r.pk for r in records if isinstance(r, TimelineEvent)} == set(
+        ncl.timeline_events.public().values_list("pk", flat=True)
+    )
+    merger = next(item for item in entries(feed) if "full merger" in item["title"])
+    assert "Concerns:" in merger["summary"] and 'href="https://democracy.brent.gov.uk/' in merger["summary"]
 
 
-def test_the_borough_feed_holds_the_updates_of_the_pilots_the_borough_takes_part_in(client):
+def test_the_borough_feed_holds_its_pilots_updates_and_london_wide_and_linked_events(client):
     feed = get_feed(client, "/boroughs/haringey/updates.atom")
-    links = [item["link"] for item in entries(feed)]
+    records = [record_of(item) for item in entries(feed)]
 
     assert "Haringey" in feed.findtext("atom:title", namespaces=ATOM)
-    assert len(links) == published_count(pilot__slug__in=[NCL, HARINGEY]) == 7
-    assert all(f"/pilots/{NCL}/" in link or f"/pilots/{HARINGEY}/" in link for link in links)
-    assert entries(get_feed(client, "/boroughs/westminster/updates.atom")) == []
+    assert all(r.pilot.slug in (NCL, HARINGEY) for r in records if isinstance(r, PilotUpdate))
+    events = [r for r in records if isinstance(r, TimelineEvent)]
+    assert events and all(e.london_wide or e.authorities.filter(slug="haringey").exists() for e in events)
+    westminster = [record_of(item) for item in entries(get_feed(client, "/boroughs/westminster/updates.atom"))]
+    assert westminster and all(isinstance(r, TimelineEvent) for r in westminster)
 
 
 @pytest.mark.parametrize(
@@ -134,12 +161,12 @@ def test_feeds_hold_at_most_50_entries_newest_first(client):
     items = entries(get_feed(client, "/pilots/updates.atom"))
 
     assert len(items) == 50
-    assert [item["updated"] for item in items] == sorted((item["updated"] for item in items), reverse=True)
+    days = [happened(record_of(item)) for item in items]
+    assert days == sorted(days, reverse=True)
     newest = max(
-        update.happened_on or update.published_at.date()
-        for update in PilotUpdate.objects.public().filter(pilot__publication_status="published")
+        happened(update) for update in PilotUpdate.objects.public().filter(pilot__publication_status="published")
     )
-    assert abs(items[0]["updated"].date() - newest) <= datetime.timedelta(days=1)  # UTC vs London date
+    assert days[0] == max(newest, TimelineEvent.objects.public().latest("happened_on").happened_on)
 
 
 FEEDS = ["/pilots/updates.atom", f"/pilots/{NCL}/updates.atom", "/boroughs/haringey/updates.atom"]

@@ -11,8 +11,9 @@ from django.core.cache import cache
 from django.test import Client
 
 from boroughs.models import LocalAuthority
+from core.dates import is_older_than_years
 from core.models import PublicationStatus
-from pilots.models import Pilot, PilotUpdate
+from pilots.models import Pilot, PilotUpdate, TimelineEvent
 from portal.views.pilots import pilot_page_context
 from tests.factories import (
     PilotFactory,
@@ -226,16 +227,19 @@ def test_the_pilot_page_lists_updates_oldest_first_at_the_precision_of_the_sourc
     document = page(f"/pilots/{NCL}/")
     items = document.find("section", id="updates").find_all("li", cls="app-timeline__item")
 
-    assert [item.attrs["id"] for item in items] == [
+    assert [item.attrs["id"] for item in items][:4] == [
         "update-announced",
         "update-plans-2016",
-        "update-national-naylor-report-2017",
-        "update-london-wide-gp-estate",
+        "update-outline-business-case-2017-11",
+        "update-north-middlesex-surplus-land-2019",
     ]
     dates = [item.find(cls="app-timeline__date").words for item in items]
-    assert dates == ["Date: 15 December 2015", "Date: 2016", "Date: 2017", "Date: Not recorded"]
+    assert dates[:4] == ["Date: 15 December 2015", "Date: 2016", "Date: November 2017", "Date: March 2019"]
+    undated = dates.index("Date: Not recorded")
+    assert undated > 4 and set(dates[undated:]) == {"Date: Not recorded"}  # undated ones last
     assert "1 January 2016" not in document.find("section", id="updates").words
     assert items[1].find("time").attrs["datetime"] == "2016"
+    assert items[2].find("time").attrs["datetime"] == "2017-11"
     assert items[0].find("time").attrs["datetime"] == "2015-12-15"
     assert items[0].find(cls="app-timeline__status").words == "Status: Announced"
     quotation = items[0].find("blockquote")
@@ -247,19 +251,19 @@ def test_the_pilot_page_lists_updates_oldest_first_at_the_precision_of_the_sourc
 def test_the_pilot_page_numbers_its_sources_in_order_of_first_citation(page):
     document = page(f"/pilots/{NCL}/")
     refs = document.find("section", id="sources").find("ol", cls="app-source-refs").find_all("li")
-    expected_slugs = [
-        "2015-12-15-road-test-health-care-models",
-        "oneill-2016-healthcare-collaboration",
-        "enabling-this-change-undated",
-    ]
+    pilot = Pilot.objects.get(slug=NCL)
+    # The pilot's own sources first (in date order), then each update's new ones as first cited.
+    own = [f"/sources/{s.slug}/" for s in pilot.sources.public().order_by("published_on", "title")]
 
-    assert [li.attrs["id"] for li in refs] == ["source-1", "source-2", "source-3"]
-    assert [li.find("a").attrs["href"] for li in refs] == [f"/sources/{slug}/" for slug in expected_slugs]
+    assert [li.attrs["id"] for li in refs] == [f"source-{n}" for n in range(1, len(refs) + 1)]
+    assert [li.find("a").attrs["href"] for li in refs][: len(own)] == own
     cites = [a.attrs["href"] for a in document.find("section", id="updates").find_all("a", cls="app-citation")]
-    assert cites == ["#source-1", "#source-2", "#source-2", "#source-3"]
-    assert document.find("section", id="updates").find("a", cls="app-citation").words == "Source [1]"
-    summary_cites = [a.attrs["href"] for a in document.find(cls="app-pilot-summary").find_all("a")]
-    assert summary_cites == ["#source-1", "#source-2"]
+    numbers = [int(cite.removeprefix("#source-")) for cite in cites]
+    new_numbers = [n for n in numbers if n > len(own)]
+    assert new_numbers == sorted(set(new_numbers), key=new_numbers.index) == list(range(len(own) + 1, len(refs) + 1))
+    assert document.find("section", id="updates").find("a", cls="app-citation").words.startswith("Source [")
+    summary_cites = [a.attrs["href"] for a in document.find(cls="app-pilot-summary").find_all("a", cls="app-citation")]
+    assert summary_cites == [f"#source-{n}" for n in range(1, len(own) + 1)]
 
 
 def test_every_cited_number_exists_on_every_pilot_page(page):
@@ -277,7 +281,7 @@ def test_the_pilot_page_links_to_its_feed_and_says_when_it_was_last_updated(page
     assert [link.attrs["href"] for link in alternate] == [f"/pilots/{NCL}/updates.atom"]
     assert alternate[0].attrs["type"] == "application/atom+xml"
     assert any(a.attrs["href"] == f"/pilots/{NCL}/updates.atom" for a in document.find_all("a"))
-    assert re.fullmatch(r"Last updated \d{1,2} \w+ \d{4}", document.find(cls="app-last-updated").words)
+    assert re.fullmatch(r"Last updated: \d{1,2} \w+ \d{4}", document.find(cls="app-last-updated").words)
 
 
 def test_last_updated_is_the_latest_change_of_the_pilot_or_its_updates(page):
@@ -366,29 +370,31 @@ def test_the_timeline_merges_events_and_updates_oldest_first(page):
     document = page("/timeline/")
     ids = timeline_ids(document)
 
-    assert ids[0] == "event-public-health-moves-to-local-government"
+    total = PilotUpdate.objects.public().count() + TimelineEvent.objects.public().count()
+
+    assert ids[0] == "event-london-health-improvement-board-set-up"  # 2011
     assert ids.index("event-five-devolution-pilots-announced") < ids.index(f"update-{HACKNEY}-announced")
-    assert ids.index("event-london-health-and-care-collaboration-agreement") < ids.index(
-        "event-five-devolution-pilots-announced"
-    )
-    assert ids[-1] == f"update-{NCL}-london-wide-gp-estate"  # undated: last
-    published = PilotUpdate.objects.public().count() + 0
-    assert len([i for i in ids if i.startswith("update-")]) == published
+    assert ids.index("event-london-health-and-care-collaboration-agreement") < ids.index(f"update-{HACKNEY}-announced")
+    assert len(ids) == 30
     assert len(document.find_all("h1")) == 1
-    assert document.find(id="results-count").words == f"{len(ids)} entries"
+    assert document.find(id="results-count").words.startswith(f"{total} entries")
+    last_page = page(f"/timeline/?page={-(-total // 30)}")
+    assert timeline_ids(last_page)[-1].startswith("update-")  # undated updates come last
 
 
 def test_timeline_entries_show_their_date_as_precise_as_the_source_with_the_key_said_once(page):
     document = page("/timeline/")
-    entry = document.find("li", id="event-london-health-and-care-collaboration-agreement")
+    entry = document.find("li", id="event-london-health-board-first-meets")
 
-    assert entry.find(cls="app-timeline__date").words == "Date: December 2015"
-    assert entry.find("time").attrs["datetime"] == "2015-12"
-    assert entry.find(cls="app-timeline__sources").words.startswith("Sources: ")
-    assert "Healthcare collaboration in the capital" in entry.find(cls="app-timeline__sources").words
-    update = document.find("li", id=f"update-{NCL}-plans-2016")
+    assert entry.find(cls="app-timeline__date").words == "Date: May 2013"
+    assert entry.find("time").attrs["datetime"] == "2013-05"
+    event = TimelineEvent.objects.get(slug="london-health-board-first-meets")
+    sources = entry.find(cls="app-timeline__sources").words
+    assert sources.startswith("Sources: ") or sources.startswith("Source: ")
+    assert all(title in sources for title in event.sources.values_list("title", flat=True))
+    update = page("/timeline/?year=2016").find("li", id=f"update-{NCL}-plans-2016")
     assert update.find(cls="app-timeline__date").words == "Date: 2016"
-    undated = document.find("li", id=f"update-{NCL}-london-wide-gp-estate")
+    undated = page(f"/timeline/?pilot={NCL}").find("li", id=f"update-{NCL}-icb-estates-investment")
     assert undated.find(cls="app-timeline__date").words == "Date: Not recorded"
     # The precision is explained once, in a key, not on every entry.
     assert "date known to the" not in document.words
@@ -415,24 +421,36 @@ def test_the_timeline_is_grouped_by_year_with_jump_links(page):
     assert "#year-2015" in jumps
 
 
-NCL_UPDATE_SLUGS = ("announced", "plans-2016", "national-naylor-report-2017", "london-wide-gp-estate")
-NCL_UPDATES = [f"update-{NCL}-{slug}" for slug in NCL_UPDATE_SLUGS]
+@pytest.fixture
+def whole_timeline(monkeypatch):
+    """The timeline on one page: the shipped data alone is more than one page of 30."""
+    import portal.views.pilots
+
+    monkeypatch.setattr(portal.views.pilots, "TIMELINE_PAGE_SIZE", 1000)
 
 
-def test_a_pilot_filter_shows_its_updates_and_the_events_linked_to_it(page):
+def test_a_pilot_filter_shows_its_updates_and_the_events_linked_to_it(page, whole_timeline):
+    ncl = Pilot.objects.get(slug=NCL)
     linked = TimelineEventFactory(happened_on=datetime.date(2016, 1, 1))
-    linked.pilots.add(Pilot.objects.get(slug=NCL))
+    linked.pilots.add(ncl)
     other = TimelineEventFactory(happened_on=datetime.date(2016, 1, 1))
     other.pilots.add(Pilot.objects.get(slug=HACKNEY))
 
     ids = timeline_ids(page(f"/timeline/?pilot={NCL}"))
 
-    assert [i for i in ids if i.startswith("update-")] == NCL_UPDATES
-    assert [i for i in ids if i.startswith("event-")] == [f"event-{linked.slug}"]
-    assert ids.index(f"event-{linked.slug}") == 1  # in date order: after the 2015 announcement
+    updates = PilotUpdate.objects.public().filter(pilot=ncl)
+    assert sorted(i for i in ids if i.startswith("update-")) == sorted(
+        f"update-{NCL}-{slug}" for slug in updates.values_list("slug", flat=True)
+    )
+    events = {f"event-{slug}" for slug in ncl.timeline_events.public().values_list("slug", flat=True)}
+    assert {i for i in ids if i.startswith("event-")} == events and f"event-{linked.slug}" in events
+    assert f"event-{other.slug}" not in ids
+    # In date order: after the 2015 announcement, before the update of the same day (events first).
+    assert ids.index(f"update-{NCL}-announced") < ids.index(f"event-{linked.slug}")
+    assert ids.index(f"event-{linked.slug}") < ids.index(f"update-{NCL}-plans-2016")
 
 
-def test_a_borough_filter_shows_its_pilots_updates_its_events_and_london_wide_ones(page):
+def test_a_borough_filter_shows_its_pilots_updates_its_events_and_london_wide_ones(page, whole_timeline):
     haringey = LocalAuthority.objects.get(slug="haringey")
     linked = TimelineEventFactory()
     linked.authorities.add(haringey)
@@ -443,7 +461,8 @@ def test_a_borough_filter_shows_its_pilots_updates_its_events_and_london_wide_on
     ids = timeline_ids(page("/timeline/?borough=haringey"))
 
     updates = [i for i in ids if i.startswith("update-")]
-    assert len(updates) == 7 and all(i.startswith((f"update-{NCL}-", f"update-{HARINGEY}-")) for i in updates)
+    assert len(updates) == PilotUpdate.objects.public().filter(pilot__slug__in=[NCL, HARINGEY]).count()
+    assert all(i.startswith((f"update-{NCL}-", f"update-{HARINGEY}-")) for i in updates)
     assert f"event-{linked.slug}" in ids and f"event-{london_wide.slug}" in ids
     assert f"event-{elsewhere.slug}" not in ids
 
@@ -452,7 +471,7 @@ def test_the_year_filter_applies_to_events_and_updates(page):
     ids = timeline_ids(page("/timeline/?year=2017"))
 
     assert "event-2017-devolution-deal" in ids
-    assert f"update-{NCL}-national-naylor-report-2017" in ids
+    assert f"update-{NCL}-outline-business-case-2017-11" in ids
     assert f"update-{HACKNEY}-announced" not in ids
 
 
@@ -485,13 +504,16 @@ def test_bad_timeline_filters_are_a_400(page, query):
     assert timeline_ids(document) == []
 
 
-@pytest.mark.parametrize("number", ["0", "-1", "99999999", "abc", "2", "1.5", "%00", "9" * 5000])
+@pytest.mark.parametrize("number", ["0", "-1", "99999999", "abc", "9", "1.5", "%00", "9" * 5000])
 def test_bad_page_numbers_are_a_404(page, number):
     page(f"/timeline/?page={number}", status=404)
 
 
 def test_the_timeline_paginates_30_at_a_time_and_keeps_the_filters():
-    grow_data(times=2)  # 16 events and 40 updates in 2019
+    grow_data(times=2)  # 16 events and 40 updates in 2019, beside the shipped ones
+    in_2019 = TimelineEvent.objects.public().filter(happened_on__year=2019).count() + (
+        PilotUpdate.objects.public().filter(happened_on__year=2019).count()
+    )
     client = Client()
     first = parse_html(client.get("/timeline/?year=2019").content)
     assert len(timeline_ids(first)) == 30
@@ -499,9 +521,8 @@ def test_the_timeline_paginates_30_at_a_time_and_keeps_the_filters():
     assert next_link == "?year=2019&page=2"
     second = parse_html(client.get("/timeline/" + next_link).content)
     assert set(timeline_ids(first)).isdisjoint(timeline_ids(second))
-    assert len(timeline_ids(second)) == 26
-    assert "page 2 of 2" in second.find("title").words
-    assert not second.find_all("div", cls="govuk-pagination__next")
+    assert len(timeline_ids(second)) == min(30, in_2019 - 30)
+    assert f"page 2 of {-(-in_2019 // 30)}" in second.find("title").words
 
 
 def test_page_titles_are_unique(page):
@@ -615,7 +636,7 @@ def test_past_the_count_cap_a_huge_timeline_page_number_is_a_404(page, monkeypat
     page(f"/timeline/?page={number}", status=404)
 
 
-def test_the_timeline_is_oldest_first_undated_last_events_before_updates_on_the_same_day(page):
+def test_the_timeline_is_oldest_first_undated_last_events_before_updates_on_the_same_day(page, whole_timeline):
     day = datetime.date(2019, 6, 1)
     update = PilotUpdateFactory(happened_on=day, happened_on_precision="day")
     event = TimelineEventFactory(happened_on=day, happened_on_precision="day")
@@ -639,3 +660,70 @@ def test_filters_in_force_are_tags_that_each_remove_one(client):
     assert "Remove filter </span>Integrated care system: North East London" in content
     wrong = client.get("/pilots/?ics=zzz").content.decode()
     assert '<details class="govuk-details app-filter-details" open>' in wrong
+
+
+# --- Status with its evidence, and the shared developments -------------------------------------------
+
+
+@pytest.mark.parametrize("slug", [HACKNEY, NCL, HARINGEY])
+def test_the_pilot_page_says_the_status_as_of_when_and_on_whose_word(page, slug):
+    pilot = Pilot.objects.select_related("status_source").get(slug=slug)
+    document = page(f"/pilots/{slug}/")
+
+    as_of = document.find(id="status-as-of")
+    assert as_of.words == pilot.status_as_of_display
+    assert (
+        as_of.find("time").attrs["datetime"]
+        == {
+            "day": pilot.status_as_of.isoformat(),
+            "month": pilot.status_as_of.isoformat()[:7],
+            "year": str(pilot.status_as_of.year),
+        }[pilot.status_as_of_precision]
+    )
+    source_link = document.find(id="status-source").find("a")
+    assert source_link.attrs["href"] == f"/sources/{pilot.status_source.slug}/"
+    assert source_link.words == pilot.status_source.title
+    assert pilot.status_evidence[:80] in document.find_all("p", cls="govuk-body")[0].words or any(
+        pilot.status_evidence[:80] in p.words for p in document.find_all("p")
+    )
+
+
+def test_the_pilot_page_says_plainly_when_the_status_evidence_is_over_two_years_old(page):
+    """Haringey's latest evidence is from 2016; Lewisham's from June 2025 (today is later than both)."""
+    warning = page(f"/pilots/{HARINGEY}/").find(id="status-evidence-old")
+    assert warning and "more than 2 years old" in warning.words and "2016" in warning.words
+    assert not page("/pilots/lewisham-physical-and-mental-health-integration/").find_all(id="status-evidence-old")
+
+
+def test_a_year_only_status_date_is_old_only_once_the_whole_year_is_two_years_past():
+    assert not is_older_than_years(datetime.date(2024, 1, 1), "year", 2, datetime.date(2026, 12, 31))
+    assert is_older_than_years(datetime.date(2024, 1, 1), "year", 2, datetime.date(2027, 1, 1))
+    assert is_older_than_years(datetime.date(2024, 1, 10), "day", 2, datetime.date(2026, 12, 1))
+    assert not is_older_than_years(datetime.date(2024, 12, 1), "month", 2, datetime.date(2026, 12, 31))
+
+
+def test_a_london_wide_event_shows_on_the_page_of_every_pilot_it_is_linked_to(page):
+    event = TimelineEvent.objects.get(slug="london-councils-five-ps")
+    linked = set(event.pilots.values_list("slug", flat=True))
+
+    assert len(linked) == 3 and event.london_wide
+    for slug in Pilot.objects.values_list("slug", flat=True):
+        section = page(f"/pilots/{slug}/").find("section", id="events")
+        shown = {li.attrs["id"] for li in section.find_all("li", cls="app-event-list__item")}
+        assert ("event-london-councils-five-ps" in shown) == (slug in linked), slug
+
+
+def test_an_event_on_a_pilot_page_shows_its_note_and_sources(page):
+    section = page(f"/pilots/{HACKNEY}/").find("section", id="events")
+    item = section.find("li", id="event-five-devolution-pilots-announced")
+    event = TimelineEvent.objects.get(slug="five-devolution-pilots-announced")
+
+    assert event.note[:60] in item.find(cls="govuk-inset-text").words
+    hrefs = {a.attrs["href"] for a in item.find_all("a")}
+    assert {f"/sources/{slug}/" for slug in event.sources.public().values_list("slug", flat=True)} <= hrefs
+    assert item.find("time").attrs["datetime"] == "2015-12-15"
+
+
+def test_the_old_five_ps_copies_are_not_on_any_pilot_page(page):
+    for slug in (HACKNEY, "lewisham-physical-and-mental-health-integration"):
+        assert not page(f"/pilots/{slug}/").find_all(id="update-london-wide-five-ps-2022")

@@ -57,7 +57,7 @@ def test_estates_finds_the_north_central_london_pilot(client):
 
 
 def test_search_finds_updates_integrated_care_systems_and_sources(client):
-    groups = groups_of(client.get(SEARCH, {"q": "Naylor"}))
+    groups = groups_of(client.get(SEARCH, {"q": "Welbourne"}))
     assert groups["updates"].count >= 1
     assert all(update.pilot.is_published for update in groups["updates"].results)
     groups = groups_of(client.get(SEARCH, {"q": "North Central London"}))

@@ -1,6 +1,8 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from portal.services import load_portal_data
+from portal.services import LoadError, load_portal_data
+
+OUTCOMES = ("created", "updated", "unchanged", "withdrawn", "kept")
 
 
 class Command(BaseCommand):
@@ -10,13 +12,16 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options) -> None:
-        report = load_portal_data()
+        try:
+            report = load_portal_data()
+        except LoadError as error:
+            raise CommandError(f"Nothing was loaded: {error}") from error
         for name, counts in sorted(report.counts.items()):
-            summary = ", ".join(f"{counts[o]} {o}" for o in ("created", "updated", "unchanged", "kept") if counts[o])
+            summary = ", ".join(f"{counts[o]} {o}" for o in OUTCOMES if counts[o])
             self.stdout.write(f"{name}: {summary}")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Done: {report.total('created')} created, {report.total('updated')} updated, "
-                f"{report.total('kept')} kept as edited by people."
+                f"{report.total('withdrawn')} withdrawn, {report.total('kept')} kept as edited by people."
             )
         )
