@@ -141,12 +141,9 @@ def test_pages_of_25_keep_the_filters(client):
 
     assert len(listed_titles(first)) == 25
     assert len(listed_titles(second)) == 5
-    assert 'href="?year=2019&amp;page=2"' in first.content.decode()
-    assert "30 sources Showing 26 to 30" in text(main(second))
-    assert "Filters in use Remove filter Year published: 2019" in text(main(second))
-
     assert 'href="?year=2011&amp;page=2"' in first.content.decode()
-    assert "30 sources matching these filters Showing 26 to 30" in text(main(second))
+    assert "30 sources Showing 26 to 30" in text(main(second))
+    assert "Filters in use Remove filter Year published: 2011" in text(main(second))
     assert title(second) == "Sources (page 2 of 2)"
     assert set(listed_titles(first)).isdisjoint(listed_titles(second))
 
