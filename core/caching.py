@@ -40,7 +40,7 @@ from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
-from django.db import DEFAULT_DB_ALIAS
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, InterfaceError
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
@@ -49,6 +49,7 @@ from core.models import PageCacheGeneration
 logger = logging.getLogger(__name__)
 
 PUBLIC_MAX_AGE = 300
+DATABASE_ERRORS = (DatabaseError, InterfaceError)
 SAFE_METHODS = ("GET", "HEAD")
 
 
@@ -103,7 +104,12 @@ class PageCacheMiddleware:
             or is_admin(request)
         ):
             return self.get_response(request)
-        key = cache_key(request, "page")
+        try:
+            key = cache_key(request, "page")
+        except DATABASE_ERRORS:
+            # The generation is read on the primary, before any replica routing: with the primary away,
+            # answer uncached (a visitor's page can still come from the replica) rather than fail.
+            return self.get_response(request)
         response = cache.get(key)
         if response is None:
             response = self.get_response(request)

@@ -113,3 +113,21 @@ def test_a_large_download_is_not_kept(client, monkeypatch):
 
     assert list(_keep_if_small("export-cache:test", iter([b"12345678", b"12345678"]))) == [b"12345678"] * 2
     assert cache.get("export-cache:test") is None
+
+
+def test_with_the_generation_unreadable_a_visitor_still_gets_the_page_uncached(client, settings, monkeypatch):
+    """The page cache reads its generation before any replica routing; with the primary away a visitor's
+    page must still be answered (from the replica, in the cluster), not turned into a 503."""
+    from django.db import OperationalError
+
+    from core.models import PageCacheGeneration
+
+    settings.PAGE_CACHE_SECONDS = 300
+
+    def away(self):
+        raise OperationalError("the primary is shutting down")
+
+    monkeypatch.setattr(type(PageCacheGeneration.objects.all()), "current", away)
+    response = client.get("/about/")
+    assert response.status_code == 200
+    assert "About" in response.content.decode()
