@@ -33,6 +33,18 @@ def public_condition(model: type[models.Model], via: str = "") -> models.Q:
     return models.Q(**{f"{prefix}{path}": value for path, value in public_rule(model).items()})
 
 
+def is_public(instance: models.Model) -> bool:
+    """``public_rule`` read off one record already in memory (its parents through their relations), for
+    a record fetched alongside another, where ``public()`` would cost a query."""
+    for path, value in public_rule(type(instance)).items():
+        target = instance
+        for name in path.split("__"):
+            target = getattr(target, name, None)
+        if target != value:
+            return False
+    return True
+
+
 class PublicQuerySet(models.QuerySet):
     """The records of a model the public may see: pages, feeds, search, sitemaps and exports all start
     from ``public()``."""

@@ -16,6 +16,7 @@ from boroughs.models import LocalAuthority
 from core.dates import is_older_than_years
 from core.filters import FIRST_YEAR, LAST_YEAR, error_summary, filter_fields, year_options
 from core.history import last_updated
+from core.models import is_public
 from datasets.definitions import DATASETS
 from datasets.links import download_links
 from datasets.query import build_rows
@@ -98,7 +99,7 @@ STATUS_EVIDENCE_OLD_YEARS = 2
 def status_context(pilot: Pilot, today: datetime.date) -> dict:
     """What the page says about the status: as of when, on whose word (a published source), and whether
     that evidence is more than two years old today."""
-    source = pilot.status_source if pilot.status_source and pilot.status_source.is_published else None
+    source = pilot.status_source if pilot.status_source and is_public(pilot.status_source) else None
     old = bool(pilot.status_as_of) and is_older_than_years(
         pilot.status_as_of, pilot.status_as_of_precision, STATUS_EVIDENCE_OLD_YEARS, today
     )

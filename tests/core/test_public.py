@@ -122,3 +122,15 @@ def test_the_point_in_time_export_reads_the_rule_from_the_model(client, monkeypa
     monkeypatch.setattr(KeyFigure, "publication_paths", ("publication_status",))
     assert figure.slug in exported()
     assert figure.slug in exported(f"as_of={today}")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("state", [DRAFT, PUBLISHED, WITHDRAWN])
+def test_a_record_in_memory_is_public_exactly_when_public_finds_it(state):
+    """The pilot page reads its status source's visibility off the record it already has: the same rule."""
+    from core.models import is_public
+
+    source = SourceFactory(publication_status=state, url="https://example.org/a")
+    figure = KeyFigureFactory(source=source, publication_status=PUBLISHED)
+    assert is_public(source) == Source.objects.public().filter(pk=source.pk).exists()
+    assert is_public(figure) == KeyFigure.objects.public().filter(pk=figure.pk).exists()
