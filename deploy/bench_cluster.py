@@ -19,12 +19,15 @@ import re
 import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import psycopg2
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from background import BackgroundThreads
 
 ROOT = Path(__file__).resolve().parent.parent
 CLUSTER = ["bash", str(ROOT / "deploy" / "cluster.sh")]
@@ -65,12 +68,13 @@ def heartbeat_database() -> None:
     time.sleep(1)  # the table reaches the replica
 
 
-class LagProbe:
+class LagProbe(BackgroundThreads):
+    """Writes a heartbeat row on the primary every 50 ms and samples how far behind the replica is."""
+
     def __init__(self) -> None:
-        self.stop = threading.Event()
+        super().__init__(self.write, self.sample)
         self.lags: list[float] = []
         self.replay_lags: list[float] = []
-        self.threads = [threading.Thread(target=self.write), threading.Thread(target=self.sample)]
 
     def write(self) -> None:
         connection = psycopg2.connect(PRIMARY + " dbname=cluster_heartbeat")
@@ -102,16 +106,6 @@ class LagProbe:
                 self.replay_lags.append(float(row[0]))
         replica.close()
         primary.close()
-
-    def __enter__(self) -> LagProbe:
-        for thread in self.threads:
-            thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop.set()
-        for thread in self.threads:
-            thread.join(10)
 
 
 def wrk(seconds: int, connections: int) -> dict:

@@ -33,6 +33,9 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from background import BackgroundThreads
+
 ROOT = Path(__file__).resolve().parent.parent
 RUN = ROOT / "run" / "cluster"
 CLUSTER = ["bash", str(ROOT / "deploy" / "cluster.sh")]
@@ -64,15 +67,16 @@ def pid_of(name: str) -> int:
 # ---------------------------------------------------------------- steady load
 
 
-class Load:
+class Load(BackgroundThreads):
     """Threads doing GETs until stopped or MAX_REQUESTS; each result is (start, end, status, path)."""
 
+    join_seconds = 35.0
+
     def __init__(self, threads: int, paths: list[str]) -> None:
+        super().__init__(*[self.run] * threads)
         self.results: list[tuple[float, float, object, str]] = []
-        self.stop = threading.Event()
         self.counter = itertools.count()
         self.paths = paths
-        self.threads = [threading.Thread(target=self.run, daemon=True) for _ in range(threads)]
 
     def run(self) -> None:
         while not self.stop.is_set():
@@ -96,16 +100,6 @@ class Load:
             except Exception as error:  # a refused or cut connection: the visitor saw an error
                 status = type(error).__name__
             self.results.append((start, time.monotonic(), status, path))
-
-    def __enter__(self) -> Load:
-        for thread in self.threads:
-            thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop.set()
-        for thread in self.threads:
-            thread.join(35)
 
 
 FAULTS: list[tuple[float, float]] = []  # (start, end) of each stop in the current drill
