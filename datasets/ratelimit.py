@@ -3,25 +3,20 @@
 Settings: ``EXPORT_RATE_LIMIT`` (requests per window, default 60; 0 turns the limit off) and
 ``EXPORT_RATE_WINDOW`` (seconds, default 60).
 
-- The count is shared by every process and app server: in Redis when the cache is Redis
-  (``REDIS_URL``), else, or while Redis cannot be reached, in the database (``core.models.RequestCount``).
+- The count is shared by every process and app server (``core.ratelimit``).
 - It is kept by ``ExportRateLimitMiddleware``, which sits in front of the page cache, so a response
   served from the cache is counted like any other. Views opt in with ``@rate_limited``.
 - The client is ``core.http.client_address`` (``PROXY_COUNT`` says how many proxies stand in front).
 """
 
-import math
-import time
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.urls import Resolver404, resolve
 
-from core.caching import CacheUnavailable, cache_is_shared
 from core.http import client_address
-from core.models import RequestCount
+from core.ratelimit import seconds_until_allowed as shared_seconds_until_allowed
 
 DEFAULT_LIMIT = 60
 DEFAULT_WINDOW = 60
@@ -34,34 +29,10 @@ def _limits() -> tuple[int, int]:
     )
 
 
-def _count_in_cache(key: str, timeout: int) -> int:
-    cache.add(key, 0, timeout=timeout)
-    try:
-        return cache.incr(key)
-    except ValueError:  # the key expired between add() and incr()
-        cache.set(key, 1, timeout=timeout)
-        return 1
-
-
 def seconds_until_allowed(client: str) -> int:
-    """Count one request from ``client``; 0 if it is allowed, else the seconds until the next window."""
+    """Count one export request from ``client``; 0 if it is allowed, else the seconds until the next window."""
     limit, window = _limits()
-    if limit <= 0:
-        return 0
-    now = time.time()
-    number = int(now // window)
-    key = f"datasets:export-rate:{client}:{number}"
-    count = None
-    if cache_is_shared():
-        try:
-            count = _count_in_cache(key, timeout=window + 1)
-        except CacheUnavailable:
-            count = None
-    if count is None:
-        count = RequestCount.objects.count_one(key=key, expires_at=(number + 1) * window)
-    if count <= limit:
-        return 0
-    return max(1, math.ceil(window - now % window))
+    return shared_seconds_until_allowed(scope="datasets:export", client=client, limit=limit, window=window)
 
 
 def rate_limited(view):

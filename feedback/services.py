@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import time
-
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.urls import Resolver404, resolve
 
 from boroughs.models import LocalAuthority
+from core.ratelimit import seconds_until_allowed
 
 from .models import ProblemReport
 
@@ -27,18 +25,9 @@ def authority_of_page(page: str) -> LocalAuthority | None:
 
 def reports_allowed(*, client: str) -> bool:
     """Count one report from ``client``: True while it is within FEEDBACK_RATE_LIMIT reports per
-    FEEDBACK_RATE_WINDOW seconds (a fixed window in the shared cache, so it holds across servers)."""
-    limit, window = settings.FEEDBACK_RATE_LIMIT, max(1, settings.FEEDBACK_RATE_WINDOW)
-    if limit <= 0:
-        return True
-    key = f"feedback:rate:{client}:{int(time.time() // window)}"
-    cache.add(key, 0, timeout=window + 1)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the key expired between add() and incr()
-        cache.set(key, 1, timeout=window + 1)
-        count = 1
-    return count <= limit
+    FEEDBACK_RATE_WINDOW seconds, counted where every app server sees it (``core.ratelimit``)."""
+    limit, window = settings.FEEDBACK_RATE_LIMIT, settings.FEEDBACK_RATE_WINDOW
+    return seconds_until_allowed(scope="feedback", client=client, limit=limit, window=window) == 0
 
 
 @transaction.atomic

@@ -91,7 +91,7 @@ def test_the_export_rate_limit_counts_across_app_servers():
         )
         refused_by_server_two = run_app_server_process(setup + f"print(seconds_until_allowed({client!r}))")
     finally:
-        fresh_cache().delete(f"datasets:export-rate:{client}:{int(time.time() // 10**9)}")
+        fresh_cache().delete(f"datasets:export:rate:{client}:{int(time.time() // 10**9)}")
 
     allowed, limit = allowed_by_server_one.split()
     assert allowed == limit
