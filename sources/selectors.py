@@ -19,4 +19,5 @@ def published_sources_citing(**relation) -> QuerySet[Source]:
 
 
 def published_glossary_terms() -> QuerySet[GlossaryTerm]:
-    return GlossaryTerm.objects.public().order_by("slug")
+    """In alphabetical order of the term, as the glossary page lists them."""
+    return GlossaryTerm.objects.public().order_by("term")

@@ -15,6 +15,8 @@ from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 
 from boroughs.models import LocalAuthority
+from datasets.definitions import DATASETS
+from datasets.query import build_rows
 from pilots.selectors import (
     pilot_gss_codes,
     published_pilots,
@@ -234,7 +236,7 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
 @require_safe
 def glossary(request: HttpRequest) -> HttpResponse:
     """The words residents meet on the portal, each defined in our own words with its sources."""
-    terms = list(GlossaryTerm.objects.public().prefetch_related(published_sources_prefetch()).order_by("term", "id"))
+    terms = list(build_rows(DATASETS["glossary"], {}).queryset.prefetch_related(published_sources_prefetch()))
     moments = GlossaryTerm.history.order_by("-history_date").values_list("history_date", flat=True)[:1]
     context = {
         "nav_section": "glossary",

@@ -302,3 +302,10 @@ def test_key_figures_export_the_qualifier_and_the_glossary_its_sources(client):
 
     _, terms = read_csv(client.get("/data/glossary.csv"))
     assert len(terms) >= 15 and all(row["source_slugs"] for row in terms)
+
+
+def test_the_glossary_page_and_its_download_list_the_same_terms_in_the_same_order(client):
+    page = client.get("/glossary/").content.decode()
+    on_page = re.findall(r'<dt class="govuk-heading-m[^"]*" id="([^"]+)"', page)
+    _, terms = read_csv(client.get("/data/glossary.csv"))
+    assert on_page and on_page == [row["slug"] for row in terms]
