@@ -8,6 +8,14 @@ class OfficersConfig(AppConfig):
     name = "officers"
     verbose_name = "Officers and editors"
 
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete
+
+        from officers.review import PROPOSABLE, forget_deleted_record
+
+        for model in PROPOSABLE:
+            post_delete.connect(forget_deleted_record, sender=model, dispatch_uid=f"proposals-{model._meta.label}")
+
 
 class PortalAdminConfig(admin_apps.AdminConfig):
     """Django's admin app with the portal's admin site (``officers.sites.PortalAdminSite``) as ``admin.site``."""

@@ -169,10 +169,10 @@ def _stored(record: Publishable) -> Publishable | None:
 
 
 @transaction.atomic
-def publish(*, record: Publishable, by: AbstractBaseUser) -> Publishable:
-    """Publish a record, recording who and when. Refused (PublicationRefused, ValidationError) unless
-    ``by`` may publish it and it cites a published source."""
-    return _change_publication(record=record, by=by, status=PublicationStatus.PUBLISHED, reason="Published")
+def publish(*, record: Publishable, by: AbstractBaseUser, reason: str = "Published") -> Publishable:
+    """Publish a record, recording who and when (``reason``: the history's note). Refused
+    (PublicationRefused, ValidationError) unless ``by`` may publish it and it cites a published source."""
+    return _change_publication(record=record, by=by, status=PublicationStatus.PUBLISHED, reason=reason)
 
 
 @transaction.atomic
