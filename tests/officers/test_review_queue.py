@@ -17,7 +17,7 @@ from django.urls import reverse
 from core.models import PublicationStatus
 from officers.models import EDITORS_GROUP, OfficerProfile, Proposal, SentNotification
 from officers.notifications import send_notifications
-from officers.review import awaiting_review, propose, proposals_of, publish_proposal, return_proposal, returned_to
+from officers.review import awaiting_review, proposals_of, propose, publish_proposal, return_proposal, returned_to
 from pilots.models import Pilot, PilotUpdate
 from tests.factories import PilotUpdateFactory, SourceFactory, UserFactory
 
