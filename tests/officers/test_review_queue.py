@@ -355,3 +355,22 @@ def test_the_queue_takes_the_same_number_of_queries_as_it_grows(hackney_officer,
     print(f"\nreview queue: {few_count} proposals, {few} queries; {many_count} proposals, {many} queries")
     assert many_count == 3 * few_count
     assert many == few
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("object_id", [":", "nan", "9" * 20, "0"])
+@pytest.mark.parametrize("view", ["officers_proposal_publish", "officers_proposal_return", "sources_source_propose"])
+def test_a_decision_or_proposal_on_an_id_that_names_nothing_is_not_found(editor, view, object_id):
+    client = client_for(editor)
+    assert client.get(reverse(f"admin:{view}", args=[object_id])).status_code in (404, 405)
+    assert client.post(reverse(f"admin:{view}", args=[object_id]), {"version": "1", "reason": "x"}).status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_queue_and_its_decisions_send_anonymous_visitors_to_sign_in(hackney_officer, draft):
+    proposal = propose(record=draft, by=hackney_officer)
+    for url in (reverse(QUEUE), _decision_url(proposal, "publish"), _decision_url(proposal, "return")):
+        response = client_for(None).post(url, {"version": draft.version, "reason": "x"})
+        assert response.status_code == 302 and response["Location"].startswith(reverse("admin:login"))
+    proposal.refresh_from_db()
+    assert proposal.state == Proposal.State.AWAITING
