@@ -97,15 +97,22 @@ def _changes(record: Publishable, published: models.Model | None) -> list[Change
                     "; ".join(sorted(str(item) for item in after_links.values())),
                 )
             )
-    if isinstance(record, PilotUpdate) and record.status_after and record.status_after != record.pilot.status:
+    if _changes_pilot_status(record, published):
         changes.append(
             Change(
-                f"The pilot's status ({record.pilot})",
+                f"The pilot's status ({record.pilot}; set it on the pilot's page)",
                 record.pilot.get_status_display(),
                 record.get_status_after_display(),
             )
         )
     return changes
+
+
+def _changes_pilot_status(record: Publishable, published: models.Model | None) -> bool:
+    """An update proposing a status the pilot does not have, that its published version did not propose."""
+    if not isinstance(record, PilotUpdate) or not record.status_after or record.status_after == record.pilot.status:
+        return False
+    return published is None or published.status_after != record.status_after
 
 
 def _sources(record: Publishable) -> list[Source]:

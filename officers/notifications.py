@@ -27,7 +27,8 @@ SUBJECTS = {
 
 
 def notify_after_commit(proposal: Proposal, event: str) -> None:
-    transaction.on_commit(lambda: send_notifications(proposal_id=proposal.pk, event=event))
+    """``robust``: should the database fail us while sending, the step is done all the same (it is logged)."""
+    transaction.on_commit(lambda: send_notifications(proposal_id=proposal.pk, event=event), robust=True)
 
 
 def recipients(proposal: Proposal, event: str) -> list[AbstractBaseUser]:

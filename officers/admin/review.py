@@ -113,6 +113,7 @@ class ProposalAdmin(ReadOnlyAdmin):
         ]
 
     def changelist_view(self, request, extra_context=None):
+        extra_context = {"title": "Review queue: proposals for publication", **(extra_context or {})}
         response = super().changelist_view(request, extra_context)
         changelist = getattr(response, "context_data", {}).get("cl")
         if changelist is not None:
@@ -159,7 +160,7 @@ class ProposalAdmin(ReadOnlyAdmin):
 
 @admin.register(SentNotification)
 class SentNotificationAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "event", "subject", "address", "outcome"]
+    list_display = ["created_at", "event", "subject", "recipient", "address", "outcome"]
     list_filter = ["event"]
     list_select_related = ["recipient"]
     search_fields = ["subject", "address"]

@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core.models import PublicationStatus
+from officers.differences import reviews
 from officers.models import EDITORS_GROUP, OfficerProfile, Proposal, SentNotification
 from officers.notifications import send_notifications
 from officers.review import awaiting_review, proposals_of, propose, publish_proposal, return_proposal, returned_to
@@ -374,3 +375,20 @@ def test_the_queue_and_its_decisions_send_anonymous_visitors_to_sign_in(hackney_
         assert response.status_code == 302 and response["Location"].startswith(reverse("admin:login"))
     proposal.refresh_from_db()
     assert proposal.state == Proposal.State.AWAITING
+
+
+@pytest.mark.django_db
+def test_the_queue_shows_an_edit_of_a_published_update_against_its_published_version(hackney_officer, editor):
+    update = PilotUpdate.objects.get(pilot__slug=HACKNEY_PILOT, slug="announced")
+    before = update.body
+    data = change_form_data(hackney_officer, update)
+    data.update(body="A new account of the announcement.", publication_status=PublicationStatus.DRAFT)
+    assert client_for(hackney_officer).post(_url(update), data).status_code == 302
+    proposal = propose(record=PilotUpdate.objects.get(pk=update.pk), by=hackney_officer)
+    [review] = reviews([proposal])
+    assert review.published_before
+    assert [(change.label, change.before, change.after) for change in review.changes] == [
+        ("Body", before, "A new account of the announcement.")
+    ]
+    text = client_for(editor).get(reverse(QUEUE)).content.decode()
+    assert "against its last published version" in text and "A new account of the announcement." in text
