@@ -101,7 +101,7 @@ def _open_for_decision(proposal: Proposal, by: AbstractBaseUser) -> tuple[Propos
     """The proposal and its record, locked, if ``by`` is an editor and nobody has decided yet."""
     if not is_editor(by):
         raise PermissionDenied(EDITORS_DECIDE)
-    proposal = Proposal.objects.select_for_update().select_related("decided_by").get(pk=proposal.pk)
+    proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
     if proposal.state != Proposal.State.AWAITING:
         raise ProposalRefused(
             ALREADY_DECIDED.format(
