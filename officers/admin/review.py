@@ -22,6 +22,7 @@ from officers.models import Proposal, SentNotification
 from officers.review import (
     CHANGED_SINCE,
     PROPOSABLE,
+    REASON_REQUIRED,
     latest_proposal,
     may_propose,
     propose,
@@ -61,7 +62,7 @@ class ReturnForm(DecisionForm):
         label="Why are you returning it?",
         help_text="The officer reads this on the record's page and in an email. Say what to change.",
         widget=forms.Textarea(attrs={"rows": 5}),
-        error_messages={"required": "Say why you are returning it: the officer reads this on the record's page."},
+        error_messages={"required": REASON_REQUIRED},
     )
 
 
@@ -144,8 +145,8 @@ class ProposalAdmin(ReadOnlyAdmin):
             except ValidationError as error:
                 form.add_error("reason" if getattr(error, "code", None) == "reason" else None, error)
             else:
-                done = "Returned to" if decision == "return" else "Published; told"
-                self.message_user(request, f"{done} {proposal.proposed_by}: {review.record}.", messages.SUCCESS)
+                done = f"Returned to {proposal.proposed_by}" if decision == "return" else "Published"
+                self.message_user(request, f"{done}: {review.record}.", messages.SUCCESS)
                 return HttpResponseRedirect(reverse("admin:officers_proposal_changelist"))
         context = {
             **self.admin_site.each_context(request),

@@ -235,6 +235,8 @@ def test_an_officer_of_another_borough_can_neither_see_propose_nor_decide(
     for user in (lewisham_officer, hackney_officer):
         client = client_for(user)
         assert client.get(reverse(QUEUE)).status_code == 403
+        action = {"action": "delete_selected", ACTION_CHECKBOX_NAME: [proposal.pk], "post": "yes"}
+        assert client.post(reverse(QUEUE), action).status_code == 403
         assert client.get(reverse("admin:officers_proposal_change", args=[proposal.pk])).status_code in (403, 404)
         for decision in ("publish", "return"):
             assert client.get(_decision_url(proposal, decision)).status_code == 403
