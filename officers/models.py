@@ -59,6 +59,7 @@ class Proposal(models.Model):
         AWAITING = "awaiting", "Awaiting an editor"
         RETURNED = "returned", "Returned for changes"
         PUBLISHED = "published", "Published"
+        WITHDRAWN = "withdrawn", "Withdrawn: published or withdrawn outside the queue"
 
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, verbose_name="kind of record")
     object_id = models.PositiveBigIntegerField("record id")

@@ -29,7 +29,7 @@ PROPOSABLE: tuple[type[Publishable], ...] = (PilotUpdate, Source)
 PROPOSED_REASON = "Sent to an editor for publication"
 NOT_A_DRAFT = "Only a draft is sent for publication; this record is {status}."
 ALREADY_AWAITING = "This record is already with an editor, waiting for a decision."
-ALREADY_DECIDED = "Nothing was done: this proposal was already {state} by {who} on {when:%d %B %Y at %H:%M}."
+ALREADY_DECIDED = "Nothing was done: this proposal was decided already ({state}{who}, {when:%d %B %Y at %H:%M})."
 CHANGED_SINCE = (
     "Nothing was done: the record was changed after you opened this page. Reload it, check what is proposed "
     "now, and decide again."
@@ -105,8 +105,8 @@ def _open_for_decision(proposal: Proposal, by: AbstractBaseUser) -> tuple[Propos
     if proposal.state != Proposal.State.AWAITING:
         raise ProposalRefused(
             ALREADY_DECIDED.format(
-                state=proposal.get_state_display().lower(),
-                who=proposal.decided_by,
+                state=proposal.get_state_display(),
+                who=f" by {proposal.decided_by}" if proposal.decided_by_id else "",
                 when=timezone.localtime(proposal.decided_at),
             ),
             code="decided",
@@ -139,10 +139,20 @@ def publish_proposal(*, proposal: Proposal, by: AbstractBaseUser, version: int |
     """Publish the proposed record (the publishing rules apply: it must cite a published source)."""
     proposal, record = _open_for_decision(proposal, by)
     _check_version(record, version)
+    _decide(proposal, by=by, state=Proposal.State.PUBLISHED)  # first: publishing closes what still awaits
     publish(record=record, by=by, reason=f"Published from the review queue, as proposed by {proposal.proposed_by}")
-    _decide(proposal, by=by, state=Proposal.State.PUBLISHED)
     notify_after_commit(proposal, SentNotification.Event.PUBLISHED)
     return proposal
+
+
+def close_when_no_longer_a_draft(sender: type[models.Model], instance: Publishable, **kwargs) -> None:
+    """A draft published or withdrawn by another route (its own page, a list action) leaves the queue,
+    and may be proposed again once it is a draft again (connected in ``officers.apps``)."""
+    if instance.publication_status == PublicationStatus.DRAFT:
+        return
+    _proposals_of_record(instance).filter(state=Proposal.State.AWAITING).update(
+        state=Proposal.State.WITHDRAWN, decided_at=timezone.now()
+    )
 
 
 def forget_deleted_record(sender: type[models.Model], instance: models.Model, **kwargs) -> None:

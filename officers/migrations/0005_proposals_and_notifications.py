@@ -60,6 +60,7 @@ class Migration(migrations.Migration):
                             ("awaiting", "Awaiting an editor"),
                             ("returned", "Returned for changes"),
                             ("published", "Published"),
+                            ("withdrawn", "Withdrawn: published or withdrawn outside the queue"),
                         ],
                         db_index=True,
                         default="awaiting",

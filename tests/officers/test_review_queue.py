@@ -145,7 +145,7 @@ def test_propose_return_edit_propose_again_publish(
     with django_capture_on_commit_callbacks(execute=True):
         twice = editors.post(_decision_url(again, "publish"), {"version": draft.version})
     assert twice.status_code == 400
-    assert "already published by editor" in twice.content.decode()
+    assert "decided already (Published by editor," in twice.content.decode()
     assert len(mail.outbox) == 4
     assert _mail_to(lewisham_officer.email) == []
     assert SentNotification.objects.filter(sent_at__isnull=False).count() == 4
@@ -394,3 +394,30 @@ def test_the_queue_shows_an_edit_of_a_published_update_against_its_published_ver
     ]
     text = client_for(editor).get(reverse(QUEUE)).content.decode()
     assert "against its last published version" in text and "A new account of the announcement." in text
+
+
+@pytest.mark.django_db
+def test_a_draft_published_outside_the_queue_leaves_it_and_can_be_proposed_again(hackney_officer, editor, source):
+    """An officer may publish an update that changes no status themselves, from its page or the list."""
+    update = PilotUpdateFactory(
+        pilot=Pilot.objects.get(slug=HACKNEY_PILOT), status_after="", publication_status=PublicationStatus.DRAFT
+    )
+    update.sources.set([source])
+    proposal = propose(record=update, by=hackney_officer)
+    update.refresh_from_db()
+    response = client_for(hackney_officer).post(
+        reverse("admin:pilots_pilotupdate_changelist"),
+        {"action": "publish_selected", ACTION_CHECKBOX_NAME: [f"{update.pk},{update.version}"]},
+    )
+    assert response.status_code == 302
+    proposal.refresh_from_db()
+    assert proposal.state == Proposal.State.WITHDRAWN
+    assert not awaiting_review().exists()
+    response = client_for(editor).post(_decision_url(proposal, "publish"), {"version": update.version})
+    assert response.status_code == 400  # nothing left to decide
+    assert "decided already (Withdrawn: published or withdrawn outside the queue," in response.content.decode()
+
+    update.refresh_from_db()
+    update.publication_status = PublicationStatus.DRAFT
+    update.save()
+    assert propose(record=update, by=hackney_officer).state == Proposal.State.AWAITING
