@@ -8,6 +8,16 @@ class OfficersConfig(AppConfig):
     name = "officers"
     verbose_name = "Officers and editors"
 
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from officers.review import PROPOSABLE, close_when_no_longer_a_draft, forget_deleted_record
+
+        for model in PROPOSABLE:
+            label = model._meta.label
+            post_save.connect(close_when_no_longer_a_draft, sender=model, dispatch_uid=f"proposals-save-{label}")
+            post_delete.connect(forget_deleted_record, sender=model, dispatch_uid=f"proposals-delete-{label}")
+
 
 class PortalAdminConfig(admin_apps.AdminConfig):
     """Django's admin app with the portal's admin site (``officers.sites.PortalAdminSite``) as ``admin.site``."""

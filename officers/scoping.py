@@ -11,6 +11,7 @@ sees only records linked to the authorities on their :class:`~officers.models.Of
 | pilot update | updates of those pilots |
 | pilot participant | participations in those pilots (read only) |
 | source | every source (sources are shared); they may change only sources they added |
+| email notification | the emails sent to them |
 | anything else | nothing |
 """
 
@@ -23,7 +24,7 @@ from boroughs.models import LocalAuthority, PlacePartnership
 from pilots.models import Pilot, PilotParticipant, PilotUpdate
 from sources.models import Source
 
-from .models import EDIT_ALL_PERMISSION
+from .models import EDIT_ALL_PERMISSION, SentNotification
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -65,6 +66,8 @@ def _scope_filter(model: type[models.Model], user: User) -> Q | None:
         return Q(pilot__in=_pilot_ids(user))
     if model is Source:
         return None
+    if model is SentNotification:
+        return Q(recipient=user.pk)
     return Q(pk__in=[])
 
 

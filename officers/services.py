@@ -25,10 +25,12 @@ NO_SOURCE_MESSAGE = (
     "Add at least one published source before publishing: every fact on the public site must say where it comes from."
 )
 STATUS_CHANGE_MESSAGE = (
-    "This update changes the pilot's status, which is a change to the pilot itself: save it as a draft and a "
-    "portal editor will check it and publish it."
+    "This update changes the pilot's status, which is a change to the pilot itself: save it as a draft, then "
+    "send it to an editor for publication; a portal editor will check it and publish it."
 )
-EDITOR_PUBLISHES_MESSAGE = "You may save this as a draft; a portal editor will publish it."
+EDITOR_PUBLISHES_MESSAGE = (
+    "You may save this as a draft and send it to an editor for publication; a portal editor will publish it."
+)
 
 
 def find_authorities(*, references: Sequence[str]) -> list[LocalAuthority]:
@@ -169,10 +171,10 @@ def _stored(record: Publishable) -> Publishable | None:
 
 
 @transaction.atomic
-def publish(*, record: Publishable, by: AbstractBaseUser) -> Publishable:
-    """Publish a record, recording who and when. Refused (PublicationRefused, ValidationError) unless
-    ``by`` may publish it and it cites a published source."""
-    return _change_publication(record=record, by=by, status=PublicationStatus.PUBLISHED, reason="Published")
+def publish(*, record: Publishable, by: AbstractBaseUser, reason: str = "Published") -> Publishable:
+    """Publish a record, recording who and when (``reason``: the history's note). Refused
+    (PublicationRefused, ValidationError) unless ``by`` may publish it and it cites a published source."""
+    return _change_publication(record=record, by=by, status=PublicationStatus.PUBLISHED, reason=reason)
 
 
 @transaction.atomic

@@ -210,6 +210,11 @@ FEEDBACK_RATE_WINDOW = int(os.environ.get("FEEDBACK_RATE_WINDOW", "3600"))
 PORTAL_OPERATOR = os.environ.get("PORTAL_OPERATOR", "").strip()
 PORTAL_CONTACT_EMAIL = os.environ.get("PORTAL_CONTACT_EMAIL", "").strip()
 
+# Where the portal is reached, for the links in the emails the review queue sends (officers/notifications.py).
+PORTAL_URL = os.environ.get("PORTAL_URL", "http://127.0.0.1:8000").strip()
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "London Health Devolution Portal <portal@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
 # Whole public pages are kept this long for visitors without a session; any record change empties them.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
 

@@ -26,6 +26,16 @@ SESSION_COOKIE_NAME = "__Host-sessionid" if SECURE_TRANSPORT else "sessionid"
 CSRF_COOKIE_NAME = "__Host-csrftoken" if SECURE_TRANSPORT else "csrftoken"
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
+# Emails (the review queue's notifications) through an SMTP server; a send that fails is recorded on its
+# SentNotification row, and the timeout keeps a slow server from holding up the page that sent it.
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+
 # Cookies: never readable from scripts, not sent on cross-site subrequests (set in base, restated here so
 # that this file says everything production relies on; tests/security checks them on the wire).
 SESSION_COOKIE_HTTPONLY = True

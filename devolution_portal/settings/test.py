@@ -26,3 +26,6 @@ WHITENOISE_AUTOREFRESH = True
 # (tests/test_db_router.py turns the router on); without DATABASE_REPLICA_URL nothing is routed to it.
 if "replica" not in DATABASES:  # noqa: F405
     DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
+
+# Emails are kept in django.core.mail.outbox.
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -7,6 +7,7 @@
 - ``actions``: publish, withdraw and CSV download of selected records, each version-checked;
 - ``history``: django-simple-history's history and Revert views, scoped, Revert itself checked;
 - ``preview``: drafts as the public would see them;
+- ``review``: sending a draft to an editor for publication, and where its proposal stands;
 - ``request_input``: tampered ids, ``_to_field`` values and selections are messages or 404s, never 500s.
 """
 
@@ -27,6 +28,7 @@ from officers.admin.history import PortalHistoryMixin
 from officers.admin.permissions import ScopedPermissionsMixin
 from officers.admin.preview import PreviewMixin
 from officers.admin.request_input import CheckedChoicesMixin, RequestInputMixin
+from officers.admin.review import ProposeMixin
 from officers.scoping import is_editor, scope_queryset
 from officers.services import stamp_publication
 
@@ -38,6 +40,7 @@ class PortalModelAdmin(
     PortalActionsMixin,
     PortalHistoryMixin,
     PreviewMixin,
+    ProposeMixin,
     ConcurrencyActionMixin,
     SimpleHistoryAdmin,
 ):

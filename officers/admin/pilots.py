@@ -147,7 +147,7 @@ class PilotUpdateAdmin(PortalModelAdmin):
         ),
         "status_after": (
             "Only if this update changes the pilot's status. Such an update is a proposal to change the pilot: "
-            "save it as a draft and a portal editor will check and publish it."
+            "save it as a draft, then send it to an editor for publication: a portal editor will check and publish it."
         ),
         "quotation": "A short exact quotation from the source, without quotation marks. Leave empty if none.",
         "quotation_by": "Who said it, with their role, as the source gives it.",

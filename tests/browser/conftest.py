@@ -57,16 +57,17 @@ def browser() -> Iterator[Browser]:
 
 
 def restore_admin_roles() -> None:
-    """The "Portal editors" and "Borough officers" groups, as officers/migrations/0002_groups.py makes them
-    (a flush empties auth_group; the permissions themselves come back with the flush's post_migrate)."""
+    """The "Portal editors" and "Borough officers" groups, as officers/migrations/0002_groups.py and 0005 make
+    them (a flush empties auth_group; the permissions themselves come back with the flush's post_migrate)."""
     migration = importlib.import_module("officers.migrations.0002_groups")
+    review = importlib.import_module("officers.migrations.0005_proposals_and_notifications")
     editors, _ = Group.objects.get_or_create(name=migration.EDITORS_GROUP)
     editors.permissions.add(*Permission.objects.filter(content_type__app_label__in=migration.EDITOR_APPS))
     officers, _ = Group.objects.get_or_create(name=migration.OFFICERS_GROUP)
     officers.permissions.set(
         [
             Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            for app_label, codename in migration.OFFICER_PERMISSIONS
+            for app_label, codename in migration.OFFICER_PERMISSIONS + review.OFFICER_PERMISSIONS
         ]
     )
 

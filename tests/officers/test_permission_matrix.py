@@ -9,7 +9,8 @@ from django.urls import reverse
 
 from boroughs.models import IntegratedCareSystem, LocalAuthority, PlacePartnership
 from core.models import PublicationStatus
-from officers.models import OfficerProfile
+from officers.models import OfficerProfile, SentNotification
+from officers.review import propose
 from pilots.models import Pilot, PilotUpdate
 from sources.models import KeyFigure
 from tests.factories import PilotUpdateFactory, SourceFactory, TimelineEventFactory, UserFactory
@@ -31,6 +32,8 @@ HACKNEYS = {"hackney": "ok", "lewisham": "denied", "editor": "ok"}
 HACKNEYS_LIST = {"hackney": "shown", "lewisham": "hidden", "editor": "shown"}
 LEWISHAMS = {"hackney": "denied", "lewisham": "ok", "editor": "ok"}
 LEWISHAMS_LIST = {"hackney": "hidden", "lewisham": "shown", "editor": "shown"}
+# logs: the review queue's proposals and the emails sent; nobody edits or deletes them
+NOBODY = dict.fromkeys(["hackney", "lewisham", "editor"], "denied")
 # editors may delete, but the database protects areas that other records point to: nothing is deleted
 PROTECTED = {"hackney": "denied", "lewisham": "denied", "editor": "protected"}
 
@@ -38,6 +41,10 @@ PROTECTED = {"hackney": "denied", "lewisham": "denied", "editor": "protected"}
 def _records():
     hackney_pilot = Pilot.objects.get(slug=HACKNEY_PILOT)
     lewisham_pilot = Pilot.objects.get(slug=LEWISHAM_PILOT)
+    hackney_officer = get_user_model().objects.get(username="officer-hackney")
+    proposal = propose(
+        record=PilotUpdateFactory(pilot=hackney_pilot, publication_status=PublicationStatus.DRAFT), by=hackney_officer
+    )
     return {
         "authority-hackney": LocalAuthority.objects.get(slug="hackney"),
         "authority-lewisham": LocalAuthority.objects.get(slug="lewisham"),
@@ -53,6 +60,10 @@ def _records():
         "event": TimelineEventFactory(),
         "figure": KeyFigure.objects.first(),
         "officer-profile": OfficerProfile.objects.get(user__username="officer-lewisham"),
+        "proposal-hackney": proposal,
+        "notification-hackney": SentNotification.objects.create(
+            proposal=proposal, event="proposed", recipient=hackney_officer, address="-", subject="-", body="-"
+        ),
     }
 
 
@@ -235,6 +246,32 @@ MATRIX = {
             "delete_get": EDITOR_ONLY,
             "delete_post": EDITOR_ONLY,
             "history": EDITOR_ONLY,
+        },
+    ),
+    "proposal-hackney": (
+        "reason",
+        None,
+        # the review queue is for editors; they decide through its own pages (tests/officers/test_review_queue.py)
+        {
+            "list": EDITOR_ONLY_LIST,
+            "change_get": EDITOR_ONLY,
+            "change_post": NOBODY,
+            "delete_get": NOBODY,
+            "delete_post": NOBODY,
+            "history": EDITOR_ONLY,
+        },
+    ),
+    "notification-hackney": (
+        "body",
+        None,
+        # an email sent to the Hackney officer: theirs to read, and the editors'
+        {
+            "list": HACKNEYS_LIST,
+            "change_get": HACKNEYS,
+            "change_post": NOBODY,
+            "delete_get": NOBODY,
+            "delete_post": NOBODY,
+            "history": HACKNEYS,
         },
     ),
 }

@@ -8,18 +8,23 @@ import pytest
 from axes.models import AccessAttempt
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 
 from boroughs.models import LocalAuthority
+from core.models import PublicationStatus
+from officers.models import Proposal, SentNotification
+from officers.review import propose
 from pilots.models import Pilot
-from tests.factories import UserFactory
+from tests.factories import PilotUpdateFactory, UserFactory
 
 from .conftest import change_form_data, client_for, snapshot
 
 ADMINS = sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label)
 WITH_HISTORY = [model for model, model_admin in ADMINS if isinstance(model_admin, SimpleHistoryAdmin)]
+HACKNEY_PILOT = "hackney-health-and-social-care-integration"
 HUGE = "9" * 20  # past a 64-bit key: SQLite refuses to compare with it at all
 
 
@@ -45,14 +50,25 @@ def test_an_empty_to_field_opens_the_record_by_its_id(editor, hackney_officer, m
 
 
 def _record_of(model):
-    """A record of a model the shipped data has none of: a resident's problem report, or one of
-    django-axes' sign-in logs."""
+    """A record of a model the shipped data has none of: a resident's problem report, an officer's
+    proposal for publication and an email about it, or one of django-axes' sign-in logs."""
     if model._meta.label == "feedback.ProblemReport":
         return model._default_manager.create(page="/about/", description="The map is hard to read.")
+    if model in (Proposal, SentNotification):
+        return _notification().proposal if model is Proposal else _notification()
     fields = {"username": "someone", "ip_address": "192.0.2.1", "user_agent": "test", "path_info": "/"}
     if model is AccessAttempt:
         fields.update(get_data="", post_data="", failures_since_start=1)
     return model._default_manager.create(**fields)
+
+
+def _notification():
+    officer = get_user_model().objects.get(username="officer-hackney")
+    draft = PilotUpdateFactory(pilot=Pilot.objects.get(slug=HACKNEY_PILOT), publication_status=PublicationStatus.DRAFT)
+    proposal = propose(record=draft, by=officer)
+    return SentNotification.objects.create(
+        proposal=proposal, event="proposed", recipient=officer, address=officer.email, subject="-", body="-"
+    )
 
 
 @pytest.mark.django_db
