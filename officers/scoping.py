@@ -11,6 +11,7 @@ sees only records linked to the authorities on their :class:`~officers.models.Of
 | pilot update | updates of those pilots |
 | pilot participant | participations in those pilots (read only) |
 | source | every source (sources are shared); they may change only sources they added |
+| problem report | reports about their authorities' pages |
 | anything else | nothing |
 """
 
@@ -20,6 +21,7 @@ from django.db import models
 from django.db.models import Q
 
 from boroughs.models import LocalAuthority, PlacePartnership
+from feedback.models import ProblemReport
 from pilots.models import Pilot, PilotParticipant, PilotUpdate
 from sources.models import Source
 
@@ -65,6 +67,8 @@ def _scope_filter(model: type[models.Model], user: User) -> Q | None:
         return Q(pilot__in=_pilot_ids(user))
     if model is Source:
         return None
+    if model is ProblemReport:
+        return Q(authority__in=ids)
     return Q(pk__in=[])
 
 

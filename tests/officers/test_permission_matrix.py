@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from boroughs.models import IntegratedCareSystem, LocalAuthority, PlacePartnership
 from core.models import PublicationStatus
+from feedback.services import submit_report
 from officers.models import OfficerProfile
 from pilots.models import Pilot, PilotUpdate
 from sources.models import KeyFigure
@@ -53,6 +54,8 @@ def _records():
         "event": TimelineEventFactory(),
         "figure": KeyFigure.objects.first(),
         "officer-profile": OfficerProfile.objects.get(user__username="officer-lewisham"),
+        "report-hackney": submit_report(page="/boroughs/hackney/", description="A Hackney resident's report"),
+        "report-lewisham": submit_report(page="/boroughs/lewisham/", description="A Lewisham resident's report"),
     }
 
 
@@ -223,6 +226,31 @@ MATRIX = {
             "delete_get": EDITOR_ONLY,
             "delete_post": EDITOR_ONLY,
             "history": EDITOR_ONLY,
+        },
+    ),
+    # residents' problem reports: triaged by the borough whose page it was, deleted by editors only
+    "report-hackney": (
+        "note",
+        None,
+        {
+            "list": HACKNEYS_LIST,
+            "change_get": HACKNEYS,
+            "change_post": HACKNEYS,
+            "delete_get": EDITOR_ONLY,
+            "delete_post": EDITOR_ONLY,
+            "history": HACKNEYS,
+        },
+    ),
+    "report-lewisham": (
+        "note",
+        None,
+        {
+            "list": LEWISHAMS_LIST,
+            "change_get": LEWISHAMS,
+            "change_post": LEWISHAMS,
+            "delete_get": EDITOR_ONLY,
+            "delete_post": EDITOR_ONLY,
+            "history": LEWISHAMS,
         },
     ),
     "officer-profile": (
