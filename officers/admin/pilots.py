@@ -13,6 +13,7 @@ from django.utils.html import format_html
 
 from core.models import PublicationStatus
 from officers.admin.base import PortalInlineMixin, PortalModelAdmin
+from officers.admin.imports import SpreadsheetImportMixin
 from pilots.models import Pilot, PilotParticipant, PilotUpdate, TimelineEvent
 
 DATE_HELP = "Leave empty if the source gives no date. Never guess."
@@ -117,7 +118,7 @@ class PilotAdmin(PortalModelAdmin):
 
 
 @admin.register(PilotUpdate)
-class PilotUpdateAdmin(PortalModelAdmin):
+class PilotUpdateAdmin(SpreadsheetImportMixin, PortalModelAdmin):
     list_display = ["title", "pilot", "happened_on_display", "status_after", "publication_status", "published_at"]
     list_select_related = ["pilot"]
     list_filter = ["publication_status", ("pilot", admin.RelatedOnlyFieldListFilter), "status_after"]
