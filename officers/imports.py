@@ -150,6 +150,17 @@ class PilotUpdateResource(resources.ModelResource):
         if errors:
             raise ValidationError(errors)
 
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        """As import-export does, except that a value that could not be read keeps only its own message (the
+        model's checks would add that it is missing)."""
+        unread = {name: list(errors) for name, errors in (import_validation_errors or {}).items()}  # before merging
+        try:
+            super().validate_instance(instance, import_validation_errors, validate_unique)
+        except ValidationError as error:
+            raise ValidationError(
+                {name: unread.get(name, errors) for name, errors in error.error_dict.items()}
+            ) from None
+
     def before_save_instance(self, instance: PilotUpdate, row, **kwargs) -> None:
         instance._history_user = self.user
         instance._change_reason = IMPORT_REASON
