@@ -118,8 +118,8 @@ def stale_evidence_pilots(user: AbstractBaseUser, today: datetime.date) -> model
 
 def not_reviewed(model: type[models.Model], user: AbstractBaseUser, today: datetime.date) -> models.QuerySet:
     """The user's records of ``model`` (not withdrawn) that nobody has saved for ``ATTENTION_YEARS``: the records
-    hold no "last reviewed" date, so the last save in their history stands for it (a save that changes
-    nothing adds no history entry); ``last_saved`` is annotated, oldest first."""
+    hold no "last reviewed" date, so the last entry in their history stands for it (an edit, or the list
+    action "Mark … as checked", ``officers.services.mark_checked``); ``last_saved`` is annotated, oldest first."""
     cutoff = timezone.make_aware(datetime.datetime.combine(years_before(today, ATTENTION_YEARS), datetime.time()))
     pk_name = model._meta.pk.attname
     latest = model.history.filter(**{pk_name: OuterRef("pk")}).order_by("-history_date").values("history_date")[:1]
@@ -237,10 +237,13 @@ def not_reviewed_panel(user: AbstractBaseUser, today: datetime.date) -> Panel:
         sections.append(_section(title, queryset, last_saved, _list_url(model)))
     return Panel(
         key="not-reviewed",
-        heading="Records nobody has saved for 12 months",
-        description="Read each one again: correct it and save it, so the public can rely on it.",
+        heading="Records nobody has saved or checked for 12 months",
+        description=(
+            "Read each one again. Correct it and save it; or, if it is still right, tick it in its list and choose "
+            "“Mark the selected records as checked: still correct”."
+        ),
         sections=sections,
-        empty="Every record has been saved in the last 12 months.",
+        empty="Every record has been saved or checked in the last 12 months.",
     )
 
 

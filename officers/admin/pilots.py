@@ -56,6 +56,7 @@ class PilotUpdateInline(PortalInlineMixin, admin.StackedInline):
 
 @admin.register(Pilot)
 class PilotAdmin(PortalModelAdmin):
+    actions = [*PortalModelAdmin.actions, "mark_checked"]  # the start page lists records not checked for a year
     list_display = ["title", "theme", "status", "status_as_of", "announced_on", "publication_status", "participating"]
     list_filter = ["publication_status", "theme", "status"]
     search_fields = ["title", "slug", "summary", "participants__authority__name", "participants__authority__gss_code"]
@@ -119,6 +120,7 @@ class PilotAdmin(PortalModelAdmin):
 
 @admin.register(PilotUpdate)
 class PilotUpdateAdmin(SpreadsheetImportMixin, PortalModelAdmin):
+    actions = [*PortalModelAdmin.actions, "mark_checked"]  # the start page lists records not checked for a year
     list_display = ["title", "pilot", "happened_on_display", "status_after", "publication_status", "published_at"]
     list_select_related = ["pilot"]
     list_filter = ["publication_status", ("pilot", admin.RelatedOnlyFieldListFilter), "status_after"]

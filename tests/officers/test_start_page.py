@@ -8,6 +8,7 @@ import itertools
 import re
 
 import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -18,6 +19,7 @@ from core.dates import DatePrecision, is_older_than_years
 from core.models import PublicationStatus
 from feedback.models import ProblemReport
 from feedback.services import submit_report
+from officers.services import CHECKED_REASON
 from officers.start_page import stale_evidence_pilots
 from pilots.models import Pilot
 from tests.factories import PilotFactory, PilotParticipantFactory, PilotUpdateFactory, SourceFactory
@@ -222,3 +224,29 @@ def test_the_start_pages_queries_do_not_grow_with_the_data(users, who, request):
     assert large == small, f"{small} queries with N records, {large} with 3N"
     request.config.stash.setdefault("start_page_queries", {})[who] = small
     print(f"start page queries ({who}): {small}")
+
+
+def test_marking_a_record_as_checked_takes_it_off_the_list_and_is_in_its_history(hackney_officer):
+    hackney = LocalAuthority.objects.get(slug="hackney")
+    lewisham = LocalAuthority.objects.get(slug="lewisham")
+    _age_history(hackney, 400)
+    _age_history(lewisham, 400)
+    description = hackney.description
+    client = client_for(hackney_officer)
+    changelist = reverse("admin:boroughs_localauthority_changelist")
+
+    refused = client.post(
+        changelist, {"action": "mark_checked", ACTION_CHECKBOX_NAME: [f"{lewisham.pk},{lewisham.version}"]}
+    )
+    assert refused.status_code == 302
+    assert lewisham.history.latest().history_change_reason != CHECKED_REASON  # not in the officer's list
+
+    response = client.post(
+        changelist, {"action": "mark_checked", ACTION_CHECKBOX_NAME: [f"{hackney.pk},{hackney.version}"]}, follow=True
+    )
+    assert "Marked as checked 1 record(s)." in response.content.decode()
+    assert hackney.name not in _panel(hackney_officer, "not-reviewed")[1]
+    latest = hackney.history.latest()
+    assert (latest.history_user, latest.history_change_reason) == (hackney_officer, CHECKED_REASON)
+    hackney.refresh_from_db()
+    assert hackney.description == description  # nothing else changed
