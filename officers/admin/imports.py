@@ -67,41 +67,41 @@ class SpreadsheetImportMixin:
             raise PermissionDenied
 
     def import_view(self, request):
+        """GET: the upload form. POST a file: every row checked, nothing kept; if all are right, the page
+        carries the file, signed, for the "Import" button. POST that: imported, then the list of drafts."""
         self._check_may_import(request)
-        upload, result, checked_file = UploadForm(), None, ""
+        form, result, checked_file = UploadForm(), None, ""
         if request.method == "POST" and "checked_file" in request.POST:
             confirm = ConfirmForm(request.POST, user=request.user)
-            if not confirm.is_valid():
-                upload = UploadForm()
-                upload.errors["file"] = upload.error_class(confirm.errors.get("checked_file", []))
-            else:
+            if confirm.is_valid():
                 result = imports.import_updates(user=request.user, dataset=confirm.dataset)
                 if result.imported:
-                    self.message_user(
-                        request,
-                        f"Imported {len(result.imported)} updates as drafts. Nothing is published yet.",
-                        messages.SUCCESS,
-                    )
-                    changelist = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
-                    return HttpResponseRedirect(f"{changelist}?publication_status__exact={PublicationStatus.DRAFT}")
+                    return self._imported(request, len(result.imported))
+            else:  # shown as the upload's error: the way on is to upload the file again
+                form.errors["file"] = form.error_class(confirm.errors["checked_file"])
         elif request.method == "POST":
-            upload = UploadForm(request.POST, request.FILES)
-            if upload.is_valid():
-                result = imports.check_import(user=request.user, dataset=upload.dataset)
+            form = UploadForm(request.POST, request.FILES)
+            if form.is_valid():
+                result = imports.check_import(user=request.user, dataset=form.dataset)
                 if result.is_valid:
-                    name = request.FILES["file"].name
-                    checked_file = imports.sign_file(user=request.user, name=name, content=upload.content)
+                    name = form.cleaned_data["file"].name
+                    checked_file = imports.sign_file(user=request.user, name=name, content=form.content)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": "Import updates from a spreadsheet",
-            "form": upload,
+            "form": form,
             "result": result,
             "checked_file": checked_file,
             "columns": imports.COLUMNS,
             "required_columns": imports.REQUIRED_COLUMNS,
         }
         return TemplateResponse(request, self.import_template, context)
+
+    def _imported(self, request, count: int) -> HttpResponseRedirect:
+        self.message_user(request, f"Imported {count} updates as drafts. Nothing is published yet.", messages.SUCCESS)
+        changelist = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
+        return HttpResponseRedirect(f"{changelist}?publication_status__exact={PublicationStatus.DRAFT}")
 
     def template_csv_view(self, request):
         self._check_may_import(request)
