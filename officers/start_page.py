@@ -240,7 +240,8 @@ def not_reviewed_panel(user: AbstractBaseUser, today: datetime.date) -> Panel:
         heading="Records nobody has saved or checked for 12 months",
         description=(
             "Read each one again. Correct it and save it; or, if it is still right, tick it in its list and choose "
-            "“Mark the selected records as checked: still correct”."
+            "“Mark the selected records as checked: still correct”. A pilot is kept by editors: if yours is out "
+            "of date, add a draft update saying what should change."
         ),
         sections=sections,
         empty="Every record has been saved or checked in the last 12 months.",
