@@ -56,10 +56,26 @@ def last_day_of(value: datetime.date, precision: str) -> datetime.date:
     return value
 
 
+def years_before(today: datetime.date, years: int) -> datetime.date:
+    """The same day ``years`` years earlier (28 February for a 29 February)."""
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - years, day=28)
+
+
 def is_older_than_years(value: datetime.date, precision: str, years: int, today: datetime.date) -> bool:
     """Whether even the latest day the partial date can mean is more than ``years`` years before today."""
-    try:
-        limit = today.replace(year=today.year - years)
-    except ValueError:  # 29 February
-        limit = today.replace(year=today.year - years, day=28)
-    return last_day_of(value, precision) < limit
+    return last_day_of(value, precision) < years_before(today, years)
+
+
+def older_than_years_condition(field: str, years: int, today: datetime.date) -> models.Q:
+    """``is_older_than_years`` as a database condition on a partial date ``field`` (and its precision): a
+    month is old once its last day is, i.e. when its 1st is before the month of the limit; a year likewise."""
+    limit = years_before(today, years)
+    precision = f"{field}_precision"
+    return (
+        models.Q(**{precision: DatePrecision.DAY, f"{field}__lt": limit})
+        | models.Q(**{precision: DatePrecision.MONTH, f"{field}__lt": limit.replace(day=1)})
+        | models.Q(**{precision: DatePrecision.YEAR, f"{field}__lt": limit.replace(month=1, day=1)})
+    )

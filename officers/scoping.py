@@ -12,6 +12,7 @@ sees only records linked to the authorities on their :class:`~officers.models.Of
 | pilot participant | participations in those pilots (read only) |
 | source | every source (sources are shared); they may change only sources they added |
 | email notification | the emails sent to them |
+| problem report | reports about their authorities' pages |
 | anything else | nothing |
 """
 
@@ -21,6 +22,7 @@ from django.db import models
 from django.db.models import Q
 
 from boroughs.models import LocalAuthority, PlacePartnership
+from feedback.models import ProblemReport
 from pilots.models import Pilot, PilotParticipant, PilotUpdate
 from sources.models import Source
 
@@ -68,6 +70,8 @@ def _scope_filter(model: type[models.Model], user: User) -> Q | None:
         return None
     if model is SentNotification:
         return Q(recipient=user.pk)
+    if model is ProblemReport:
+        return Q(authority__in=ids)
     return Q(pk__in=[])
 
 

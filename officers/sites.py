@@ -15,6 +15,7 @@ from django.urls import path, reverse
 from django.utils.http import urlencode
 
 from officers import two_factor
+from officers.start_page import start_page_panels
 
 
 def _next(request: HttpRequest) -> str:
@@ -59,6 +60,10 @@ class PortalAdminSite(admin.AdminSite):
                 two_factor.signed_in(request)
                 return response
         return HttpResponseRedirect(f"{reverse('admin:two_factor')}?{urlencode({'next': _next(request)})}")
+
+    def index(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        """The start page: the panels of ``officers.start_page`` above Django's list of everything."""
+        return super().index(request, {"panels": start_page_panels(request.user), **(extra_context or {})})
 
     def get_urls(self):
         """Django's URLs and the second factor's, with "view on site" (``r/<content type>/<id>/``) replaced

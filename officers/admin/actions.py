@@ -17,7 +17,7 @@ from datasets.definitions import DATE, INTEGER, NUMBER, STRING, Column
 from datasets.writers import csv_chunks
 from officers.admin.forms import version_field
 from officers.scoping import is_editor
-from officers.services import publish, withdraw
+from officers.services import mark_checked, publish, withdraw
 
 STALE_SELECTION = (
     "Nothing was changed: someone saved one or more of the selected records after you opened this list, "
@@ -31,6 +31,9 @@ SELECT_ALL_REFUSED = (
 
 
 class PortalActionsMixin:
+    """``actions`` lists those an admin offers; ``mark_checked`` is there to add for records that go stale
+    (the start page lists those nobody has saved or checked for a year)."""
+
     actions = ["publish_selected", "withdraw_selected", "export_csv"]
     read_only_actions = frozenset({"export_csv"})
     delete_selected_confirmation_template = "concurrency/delete_selected_confirmation.html"  # posts versions too
@@ -70,7 +73,7 @@ class PortalActionsMixin:
         response = actions[name][0](self, request, queryset)
         return response if isinstance(response, HttpResponseBase) else HttpResponseRedirect(".")
 
-    def _publication_action(self, request, queryset, service, verb: str) -> None:
+    def _each_record(self, request, queryset, service, verb: str) -> None:
         done, refused = 0, []
         for record in queryset:
             if not self.has_change_permission(request, record):
@@ -89,11 +92,15 @@ class PortalActionsMixin:
 
     @admin.action(description="Publish the selected records", permissions=["change"])
     def publish_selected(self, request, queryset):
-        self._publication_action(request, queryset, publish, "Published")
+        self._each_record(request, queryset, publish, "Published")
 
     @admin.action(description="Withdraw the selected records from the public site", permissions=["change"])
     def withdraw_selected(self, request, queryset):
-        self._publication_action(request, queryset, withdraw, "Withdrew")
+        self._each_record(request, queryset, withdraw, "Withdrew")
+
+    @admin.action(description="Mark the selected records as checked: still correct", permissions=["change"])
+    def mark_checked(self, request, queryset):
+        self._each_record(request, queryset, mark_checked, "Marked as checked")
 
     @admin.action(description="Download the selected records as CSV", permissions=["view"])
     def export_csv(self, request, queryset):

@@ -27,6 +27,7 @@ class IntegratedCareSystemAdmin(PortalModelAdmin):
 
 @admin.register(PlacePartnership)
 class PlacePartnershipAdmin(PortalModelAdmin):
+    actions = [*PortalModelAdmin.actions, "mark_checked"]  # the start page lists records not checked for a year
     list_display = ["name", "ics", "authority_names"]
     list_select_related = ["ics"]
     search_fields = ["name", "slug", "authorities__name", "authorities__gss_code"]
@@ -58,6 +59,7 @@ class PlacePartnershipAdmin(PortalModelAdmin):
 
 @admin.register(LocalAuthority)
 class LocalAuthorityAdmin(PortalModelAdmin):
+    actions = [*PortalModelAdmin.actions, "mark_checked"]  # the start page lists records not checked for a year
     list_display = ["name", "gss_code", "kind", "ics", "place_partnership"]
     list_select_related = ["ics", "place_partnership"]
     search_fields = ["name", "gss_code", "slug"]

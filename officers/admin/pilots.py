@@ -13,6 +13,7 @@ from django.utils.html import format_html
 
 from core.models import PublicationStatus
 from officers.admin.base import PortalInlineMixin, PortalModelAdmin
+from officers.admin.imports import SpreadsheetImportMixin
 from pilots.models import Pilot, PilotParticipant, PilotUpdate, TimelineEvent
 
 DATE_HELP = "Leave empty if the source gives no date. Never guess."
@@ -55,6 +56,7 @@ class PilotUpdateInline(PortalInlineMixin, admin.StackedInline):
 
 @admin.register(Pilot)
 class PilotAdmin(PortalModelAdmin):
+    actions = [*PortalModelAdmin.actions, "mark_checked"]  # the start page lists records not checked for a year
     list_display = ["title", "theme", "status", "status_as_of", "announced_on", "publication_status", "participating"]
     list_filter = ["publication_status", "theme", "status"]
     search_fields = ["title", "slug", "summary", "participants__authority__name", "participants__authority__gss_code"]
@@ -117,7 +119,8 @@ class PilotAdmin(PortalModelAdmin):
 
 
 @admin.register(PilotUpdate)
-class PilotUpdateAdmin(PortalModelAdmin):
+class PilotUpdateAdmin(SpreadsheetImportMixin, PortalModelAdmin):
+    actions = [*PortalModelAdmin.actions, "mark_checked"]  # the start page lists records not checked for a year
     list_display = ["title", "pilot", "happened_on_display", "status_after", "publication_status", "published_at"]
     list_select_related = ["pilot"]
     list_filter = ["publication_status", ("pilot", admin.RelatedOnlyFieldListFilter), "status_after"]

@@ -1,39 +1,39 @@
-"""The review queue's proposals and the emails it sends. Editors get every permission of both (0002's
-grant, run again); borough officers may view the emails sent to them (the admin shows them only their own)
-and nothing of the queue."""
+"""The review queue's proposals and the emails it sends. Editors get every permission of both; borough
+officers may view the emails sent to them (the admin shows them only their own) and nothing of the queue.
 
-from importlib import import_module
+Permissions are only added here, never set anew: 0002's ``grant_role_permissions`` sets the officers'
+list to its own, which would take away what later migrations of other apps (feedback 0003) grant them."""
 
+from django.conf import settings
+from django.contrib.auth.management import create_permissions
+from django.db import migrations, models
 import django.db.models.deletion
 import django.utils.timezone
-from django.conf import settings
-from django.db import migrations, models
 
-grant_role_permissions = import_module("officers.migrations.0002_groups").grant_role_permissions
-
-OFFICER_PERMISSIONS = [("officers", "view_sentnotification")]
+EDITORS_GROUP = "Portal editors"
+OFFICERS_GROUP = "Borough officers"
+NEW_MODELS = ["proposal", "sentnotification"]
+OFFICER_PERMISSIONS = ["view_sentnotification"]
 
 
 def grant(apps, schema_editor):
-    grant_role_permissions(apps, schema_editor)  # editors: everything, officers: 0002's list
+    app_config = apps.get_app_config("officers")
+    app_config.models_module = True
+    create_permissions(app_config, apps=apps, verbosity=0)
+    app_config.models_module = None
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
-    officers = Group.objects.get(name="Borough officers")
-    officers.permissions.add(
-        *(
-            Permission.objects.get(content_type__app_label=app, codename=codename)
-            for app, codename in OFFICER_PERMISSIONS
-        )
-    )
+    of_new_models = Permission.objects.filter(content_type__app_label="officers", content_type__model__in=NEW_MODELS)
+    Group.objects.get_or_create(name=EDITORS_GROUP)[0].permissions.add(*of_new_models)
+    officers = Group.objects.get_or_create(name=OFFICERS_GROUP)[0]
+    officers.permissions.add(*of_new_models.filter(codename__in=OFFICER_PERMISSIONS))
 
 
 def revoke(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
-    officers = Group.objects.filter(name="Borough officers").first()
-    if officers is not None:
-        for app, codename in OFFICER_PERMISSIONS:
-            officers.permissions.remove(*Permission.objects.filter(content_type__app_label=app, codename=codename))
+    of_new_models = Permission.objects.filter(content_type__app_label="officers", content_type__model__in=NEW_MODELS)
+    for group in apps.get_model("auth", "Group").objects.filter(name__in=[EDITORS_GROUP, OFFICERS_GROUP]):
+        group.permissions.remove(*of_new_models)
 
 
 class Migration(migrations.Migration):

@@ -13,15 +13,21 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
+from django.urls import reverse
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
+from boroughs.models import LocalAuthority
+from officers.services import create_officer
 from portal.services import load_portal_data
+from tests.two_factor import authenticator, code_now
 
 CHROMIUM = os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -57,8 +63,9 @@ def browser() -> Iterator[Browser]:
 
 
 def restore_admin_roles() -> None:
-    """The "Portal editors" and "Borough officers" groups, as officers/migrations/0002_groups.py and 0005 make
-    them (a flush empties auth_group; the permissions themselves come back with the flush's post_migrate)."""
+    """The "Portal editors" and "Borough officers" groups, as officers/migrations/0002_groups.py, 0005 and
+    feedback/migrations/0003_triage.py make them (a flush empties auth_group; the permissions themselves come
+    back with the flush's post_migrate)."""
     migration = importlib.import_module("officers.migrations.0002_groups")
     review = importlib.import_module("officers.migrations.0005_proposals_and_notifications")
     editors, _ = Group.objects.get_or_create(name=migration.EDITORS_GROUP)
@@ -67,9 +74,15 @@ def restore_admin_roles() -> None:
     officers.permissions.set(
         [
             Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            for app_label, codename in migration.OFFICER_PERMISSIONS + review.OFFICER_PERMISSIONS
+            for app_label, codename in [
+                *migration.OFFICER_PERMISSIONS,
+                *(("officers", codename) for codename in review.OFFICER_PERMISSIONS),
+            ]
         ]
     )
+    triage = importlib.import_module("feedback.migrations.0003_triage")
+    for group, codenames in ((editors, triage.EDITOR_PERMISSIONS), (officers, triage.OFFICER_PERMISSIONS)):
+        group.permissions.add(*Permission.objects.filter(content_type__app_label="feedback", codename__in=codenames))
 
 
 @pytest.fixture
@@ -107,3 +120,32 @@ def record_csp_violations(page: Page) -> list[str]:
         lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None,
     )
     return violations
+
+
+# --- staff in the browser ----------------------------------------------------------------------------
+
+PASSWORD = "journey-test-password-4821"
+
+
+def hackney_officer(username: str):
+    return create_officer(
+        username=username,
+        email=f"{username}@hackney.example",
+        authorities=[LocalAuthority.objects.get(slug="hackney")],
+        password=PASSWORD,
+    )
+
+
+def sign_in(page: Page, portal_url: str, username: str) -> None:
+    """With the password, then the code the officer's authenticator app shows."""
+    device = authenticator(get_user_model().objects.get(username=username))
+    page.goto(portal_url + reverse("admin:login"))
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name=re.compile(r"log in|sign in", re.I)).click()
+    page.wait_for_load_state()
+    assert "/login/" not in page.url, f"{username} could not sign in: {page.locator('.errornote').all_inner_texts()}"
+    page.get_by_label("Security code").fill(code_now(device))
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_load_state()
+    assert "/second-factor/" not in page.url, f"{username}: {page.locator('.errornote').all_inner_texts()}"

@@ -1,5 +1,6 @@
-"""axe-core (npm ``axe-core``) in Debian's Chromium on every public page type and the admin sign-in page, at
-desktop width and at 320 CSS pixels: zero violations of the WCAG 2.0, 2.1 and 2.2 A and AA rules.
+"""axe-core (npm ``axe-core``) in Debian's Chromium on every public page type, the admin sign-in page and the
+admin pages that use GOV.UK Frontend (an officer's start page, the spreadsheet import, with and without errors),
+at desktop width and at 320 CSS pixels: zero violations of the WCAG 2.0, 2.1 and 2.2 A and AA rules.
 
 Each page is also checked for what axe cannot see but its results depend on: the stylesheet loaded (colour
 contrast is computed from it), no Content-Security-Policy violation in the console (the page works under the
@@ -10,14 +11,15 @@ sub-resource, and at 320 px no horizontal scrolling of the page (WCAG 1.4.10 Ref
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.urls import reverse
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, BrowserContext, Page
 
-from tests.browser.conftest import DESKTOP, NARROW, new_context
+from tests.browser.conftest import DESKTOP, NARROW, hackney_officer, new_context, sign_in
 from tests.browser.pages import EXPECTED_STATUS, PUBLIC_PAGES, page_path
 from tests.browser.reporting import report
 
@@ -27,7 +29,7 @@ WIDTHS = (("desktop", DESKTOP), ("320 px", NARROW))
 
 pytestmark = pytest.mark.browser
 
-_totals = {"pages": 0, "scans": 0, "violations": 0, "nodes": 0}
+_totals = {"pages": 0, "admin pages": 0, "scans": 0, "violations": 0, "nodes": 0}
 _widths: list[str] = []
 
 
@@ -37,7 +39,8 @@ def axe_summary(request):
     if _totals["scans"]:
         report(
             request.config,
-            f"axe-core {_axe_version()}: {_totals['pages']} pages x {len(_widths)} widths ({' and '.join(_widths)}), "
+            f"axe-core {_axe_version()}: {_totals['pages']} pages and {_totals['admin pages']} signed-in admin pages x "
+            f"{len(set(_widths))} widths ({' and '.join(sorted(set(_widths)))}), "
             f"{_totals['scans']} scans, tags {', '.join(WCAG_TAGS)}: "
             f"{_totals['violations']} violations (rule x page x width), {_totals['nodes']} elements",
         )
@@ -69,11 +72,21 @@ def run_axe(page: Page) -> list[dict]:
     )
 
 
-def scan(browser: Browser, viewport: dict[str, int], label: str, pages: list[tuple[str, str, int]]) -> list[str]:
-    """Load each (name, url, expected status) at one width; a line per problem found (empty: all good)."""
+def scan(
+    browser: Browser,
+    viewport: dict[str, int],
+    label: str,
+    pages: list[tuple[str, str, int]],
+    prepare: Callable[[BrowserContext], None] | None = None,
+) -> list[str]:
+    """Load each (name, url, expected status) at one width; a line per problem found (empty: all good).
+    ``prepare`` readies the browser first (signs someone in); a page's url may be a callable that takes
+    the page and brings it to the state to scan (e.g. a form submitted), returning its response."""
     problems: list[str] = []
     context = new_context(browser, viewport)
     try:
+        if prepare is not None:
+            prepare(context)
         for name, url, expected_status in pages:
             page = context.new_page()
             console: list[str] = []
@@ -88,7 +101,7 @@ def scan(browser: Browser, viewport: dict[str, int], label: str, pages: list[tup
                     else None
                 ),
             )
-            response = page.goto(url, wait_until="load")
+            response = url(page) if callable(url) else page.goto(url, wait_until="load")
             where = f"{name} at {label}"
             if response is None or response.status != expected_status:
                 problems.append(f"{where}: HTTP {response.status if response else '-'}, expected {expected_status}")
@@ -162,3 +175,36 @@ def test_no_public_page_scrolls_sideways_at_320px(browser, portal_url, request):
         context.close()
     report(request.config, f"reflow at 320 px: {len(problems)} of {checked} pages scroll the page sideways")
     assert not problems, "WCAG 1.4.10 Reflow at 320 px:\n" + "\n".join(problems)
+
+
+def _upload_a_bad_file(portal_url: str, tmp_path: Path) -> Callable[[Page], object]:
+    def go(page: Page):
+        page.goto(portal_url + reverse("admin:pilots_pilotupdate_import"))
+        bad = tmp_path / "bad.csv"
+        bad.write_text("pilot,title,body,sources\nno-such-pilot,A title,A body,no-such-source\n", encoding="utf-8")
+        page.get_by_label("Upload a spreadsheet of updates").set_input_files(str(bad))
+        with page.expect_navigation() as navigation:
+            page.get_by_role("button", name="Check the file").click()
+        return navigation.value
+
+    return go
+
+
+@pytest.mark.parametrize(("label", "viewport"), WIDTHS, ids=["desktop", "320px"])
+def test_an_officers_start_page_and_the_import_pass_axe(label, viewport, browser, portal_url, tmp_path):
+    hackney_officer("axe-officer")
+
+    def signed_in(context: BrowserContext) -> None:
+        page = context.new_page()
+        sign_in(page, portal_url, "axe-officer")
+        page.close()
+
+    pages = [
+        ("admin start page", portal_url + reverse("admin:index"), 200),
+        ("admin import", portal_url + reverse("admin:pilots_pilotupdate_import"), 200),
+        ("admin import with errors", _upload_a_bad_file(portal_url, tmp_path), 200),
+    ]
+    _totals["admin pages"] = len(pages)
+    _widths.append(label)
+    problems = scan(browser, viewport, label, pages, prepare=signed_in)
+    assert not problems, "\n".join(problems)

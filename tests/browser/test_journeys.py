@@ -6,6 +6,8 @@
    public page; another borough's record is refused.
 4. Two officers in two browser contexts save the same record: the second is told of the conflict and
    nothing is overwritten.
+5. An officer imports updates from a spreadsheet: downloads the template from the start page's way in,
+   uploads a file with one bad row and is told which, uploads the fixed file, confirms and sees the drafts.
 """
 
 from __future__ import annotations
@@ -15,23 +17,18 @@ import io
 import re
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 from playwright.sync_api import Browser, Page, expect
 
-from boroughs.models import LocalAuthority
 from core.models import PublicationStatus
-from officers.services import create_officer
 from pilots.models import Pilot, PilotParticipant, PilotUpdate
 from sources.models import Source
-from tests.browser.conftest import new_context, record_csp_violations
+from tests.browser.conftest import hackney_officer, new_context, record_csp_violations, sign_in
 from tests.browser.reporting import report
 from tests.factories import PilotUpdateFactory
-from tests.two_factor import authenticator, code_now
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "journey-test-password-4821"
 HACKNEY_PILOT = "hackney-health-and-social-care-integration"
 MAX_TABS = 250
 
@@ -57,30 +54,6 @@ def tab_to(page: Page, selector: str, what: str) -> int:
             return presses
     focused = page.evaluate("() => document.activeElement && document.activeElement.outerHTML.slice(0, 200)")
     pytest.fail(f"{MAX_TABS} presses of Tab never reached {what} ({selector}); focus ended on {focused}")
-
-
-def sign_in(page: Page, portal_url: str, username: str) -> None:
-    """With the password, then the code the officer's authenticator app shows."""
-    device = authenticator(get_user_model().objects.get(username=username))
-    page.goto(portal_url + reverse("admin:login"))
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name=re.compile(r"log in|sign in", re.I)).click()
-    page.wait_for_load_state()
-    assert "/login/" not in page.url, f"{username} could not sign in: {page.locator('.errornote').all_inner_texts()}"
-    page.get_by_label("Security code").fill(code_now(device))
-    page.get_by_role("button", name="Continue").click()
-    page.wait_for_load_state()
-    assert "/second-factor/" not in page.url, f"{username}: {page.locator('.errornote').all_inner_texts()}"
-
-
-def hackney_officer(username: str):
-    return create_officer(
-        username=username,
-        email=f"{username}@hackney.example",
-        authorities=[LocalAuthority.objects.get(slug="hackney")],
-        password=PASSWORD,
-    )
 
 
 def draft_update(title: str) -> PilotUpdate:
@@ -253,3 +226,62 @@ def test_the_second_of_two_officers_saving_the_same_record_is_told_of_the_confli
     update.refresh_from_db()
     assert update.body == "Officer one's wording."
     _journeys.append("conflict: the second save was refused with the conflict message, nothing overwritten")
+
+
+# --- 5. an officer imports a spreadsheet of updates ---------------------------------------------------
+
+
+def test_an_officer_imports_a_spreadsheet_fixing_its_bad_row_first(page: Page, portal_url: str, tmp_path):
+    officer = hackney_officer("import-officer")
+    source = Source.objects.public().order_by("slug").first()
+    lewisham_pilot = "lewisham-physical-and-mental-health-integration"
+    titles = ["Budget agreed (import journey)", "Board met (import journey)"]
+    before = PilotUpdate.objects.count()
+    csp = record_csp_violations(page)
+
+    sign_in(page, portal_url, "import-officer")
+    page.get_by_role("link", name="Pilot updates", exact=True).first.click()
+    page.get_by_role("link", name="Import from a spreadsheet").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Import updates from a spreadsheet")
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="download it as CSV").click()
+    with open(download_info.value.path(), encoding="utf-8-sig", newline="") as file:
+        header = next(csv.reader(file))
+
+    def spreadsheet(name: str, second_pilot: str) -> str:
+        rows = [
+            {"pilot": HACKNEY_PILOT, "title": titles[0], "happened_on": "2025-03-01", "happened_on_precision": "month"},
+            {"pilot": second_pilot, "title": titles[1]},
+        ]
+        path = tmp_path / name
+        with open(path, "w", encoding="utf-8", newline="") as file:
+            writer = csv.DictWriter(file, fieldnames=header)
+            writer.writeheader()
+            for row in rows:
+                writer.writerow({"body": "Written in a spreadsheet.", "sources": source.slug, **row})
+        return str(path)
+
+    page.get_by_label("Upload a spreadsheet of updates").set_input_files(spreadsheet("bad.csv", lewisham_pilot))
+    page.get_by_role("button", name="Check the file").click()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_be_visible()
+    expect(summary).to_contain_text("Row 3: pilot:")
+    expect(summary).to_contain_text("another borough's pilot")
+    expect(page.get_by_role("button", name=re.compile("^Import"))).to_have_count(0)
+    assert PilotUpdate.objects.count() == before
+
+    page.get_by_label("Upload a spreadsheet of updates").set_input_files(spreadsheet("fixed.csv", HACKNEY_PILOT))
+    page.get_by_role("button", name="Check the file").click()
+    expect(page.get_by_role("heading", name="Every row can be imported")).to_be_visible()
+    page.get_by_role("button", name="Import 2 updates as drafts").click()
+    page.wait_for_url(re.compile(r"publication_status__exact=draft"))
+    expect(page.locator(".messagelist .success")).to_contain_text("Imported 2 updates as drafts")
+    for title in titles:
+        expect(page.get_by_role("link", name=title)).to_be_visible()
+
+    imported = PilotUpdate.objects.filter(title__in=titles)
+    assert PilotUpdate.objects.count() == before + 2
+    assert {update.publication_status for update in imported} == {PublicationStatus.DRAFT}
+    assert {update.history.earliest().history_user_id for update in imported} == {officer.pk}
+    assert not csp, f"the import broke its Content-Security-Policy: {csp}"
+    _journeys.append("import: a bad row was named and nothing imported; the fixed file came in as 2 drafts")

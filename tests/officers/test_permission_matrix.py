@@ -4,11 +4,13 @@ page for anonymous) where not, and the database unchanged after every refused PO
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
 from boroughs.models import IntegratedCareSystem, LocalAuthority, PlacePartnership
 from core.models import PublicationStatus
+from feedback.services import submit_report
 from officers.models import OfficerProfile, SentNotification
 from officers.review import propose
 from pilots.models import Pilot, PilotUpdate
@@ -64,6 +66,8 @@ def _records():
         "notification-hackney": SentNotification.objects.create(
             proposal=proposal, event="proposed", recipient=hackney_officer, address="-", subject="-", body="-"
         ),
+        "report-hackney": submit_report(page="/boroughs/hackney/", description="A Hackney resident's report"),
+        "report-lewisham": submit_report(page="/boroughs/lewisham/", description="A Lewisham resident's report"),
     }
 
 
@@ -234,6 +238,31 @@ MATRIX = {
             "delete_get": EDITOR_ONLY,
             "delete_post": EDITOR_ONLY,
             "history": EDITOR_ONLY,
+        },
+    ),
+    # residents' problem reports: triaged by the borough whose page it was, deleted by editors only
+    "report-hackney": (
+        "note",
+        None,
+        {
+            "list": HACKNEYS_LIST,
+            "change_get": HACKNEYS,
+            "change_post": HACKNEYS,
+            "delete_get": EDITOR_ONLY,
+            "delete_post": EDITOR_ONLY,
+            "history": HACKNEYS,
+        },
+    ),
+    "report-lewisham": (
+        "note",
+        None,
+        {
+            "list": LEWISHAMS_LIST,
+            "change_get": LEWISHAMS,
+            "change_post": LEWISHAMS,
+            "delete_get": EDITOR_ONLY,
+            "delete_post": EDITOR_ONLY,
+            "history": LEWISHAMS,
         },
     ),
     "officer-profile": (
@@ -446,3 +475,41 @@ def test_two_factor_pages_are_not_for_people_who_are_not_staff(route):
     client = Client()
     client.force_login(UserFactory(is_staff=False))
     assert _outcome(client.get(reverse(route)), reverse("admin:login")) == "login"
+
+
+# The screens that are not a model's: the start page and the spreadsheet import of pilot updates.
+SCREENS = [
+    "admin:index",
+    "admin:pilots_pilotupdate_import",
+    "admin:pilots_pilotupdate_import_template_csv",
+    "admin:pilots_pilotupdate_import_template_xlsx",
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("screen", SCREENS)
+@pytest.mark.parametrize("user", USERS)
+def test_the_start_page_and_import_screens(users, user, screen):
+    response = client_for(users[user]).get(reverse(screen))
+    assert _outcome(response, reverse("admin:login")) == ("login" if user == "anonymous" else "ok")
+    if user != "anonymous":
+        assert response.status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("user", USERS)
+def test_an_import_naming_hackneys_pilot_is_refused_to_all_but_hackney_and_editors(users, user):
+    source = SourceFactory()
+    content = f"pilot,title,body,sources\n{HACKNEY_PILOT},Matrix import,Body.,{source.slug}\n".encode()
+    client = client_for(users[user])
+    response = client.post(
+        reverse("admin:pilots_pilotupdate_import"), {"file": SimpleUploadedFile("updates.csv", content)}
+    )
+    if user == "anonymous":
+        assert _outcome(response, reverse("admin:login")) == "login"
+        return
+    assert response.status_code == 200
+    assert response.context["result"].is_valid == (user in ("hackney", "editor"))
+    if response.context["checked_file"]:
+        client.post(reverse("admin:pilots_pilotupdate_import"), {"checked_file": response.context["checked_file"]})
+    assert PilotUpdate.objects.filter(title="Matrix import").exists() == (user in ("hackney", "editor"))

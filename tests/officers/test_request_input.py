@@ -17,7 +17,7 @@ from boroughs.models import LocalAuthority
 from core.models import PublicationStatus
 from officers.models import Proposal, SentNotification
 from officers.review import propose
-from pilots.models import Pilot
+from pilots.models import Pilot, PilotUpdate
 from tests.factories import PilotUpdateFactory, UserFactory
 
 from .conftest import change_form_data, client_for, snapshot
@@ -131,3 +131,34 @@ def test_other_apps_many_to_many_pick_lists_refuse_an_id_that_is_not_one(editor,
     assert response.status_code == 200
     assert "groups" in response.context["adminform"].form.errors
     assert not user.groups.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "name",
+    [
+        "admin:index",
+        "admin:pilots_pilotupdate_import",
+        "admin:pilots_pilotupdate_import_template_csv",
+        "admin:pilots_pilotupdate_import_template_xlsx",
+    ],
+)
+@pytest.mark.parametrize("query", [{"_to_field": ""}, {"_to_field": "password"}, {"q": HUGE, "p": ":"}, {"o": "\x00"}])
+def test_the_start_page_and_import_screens_read_no_tampered_parameter(hackney_officer, editor, name, query):
+    """Neither screen reads the address's parameters: whatever they hold, the page is the same."""
+    for user in (hackney_officer, editor):
+        assert client_for(user).get(reverse(name), query).status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "data",
+    [{"checked_file": ["a", "b"]}, {"checked_file": HUGE}, {"file": "not a file"}, {}],
+    ids=["repeated", "huge", "text-for-a-file", "nothing"],
+)
+def test_the_import_screen_answers_a_tampered_post_with_a_form_error(hackney_officer, data):
+    before = PilotUpdate.objects.count()
+    response = client_for(hackney_officer).post(reverse("admin:pilots_pilotupdate_import"), data)
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    assert PilotUpdate.objects.count() == before
