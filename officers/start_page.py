@@ -3,10 +3,10 @@ and what needs attention. Editors see the same across every borough. Every read 
 scoping rule (``officers.scoping.scope_queryset``), so an officer's page holds nothing of another borough.
 
 The page is a list of panels, ``PANELS``: each is a function ``(user, today) -> Panel`` (or None to leave
-it out for this user), and the template renders every panel alike. To add one (e.g. "proposals awaiting
-your review" or "returned to you"), write such a function, scoped the same way, and add it to ``PANELS``
-where it should appear. Each panel costs a fixed number of queries (its rows, sliced, and its count),
-whatever the data: ``tests/officers/test_start_page.py`` holds the page's count constant.
+it out for this user), and the template renders every panel alike. To add one, write such a function,
+scoped the same way, and add it to ``PANELS`` where it should appear. Each panel costs a fixed number of
+queries (its rows, sliced, and its count), whatever the data: ``tests/officers/test_start_page.py`` holds
+the page's count constant.
 """
 
 import datetime
@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery
 from django.template.defaultfilters import pluralize
@@ -28,6 +29,8 @@ from feedback.models import ProblemReport
 from pilots.models import Pilot, PilotUpdate
 from sources.models import Source
 
+from .models import Proposal
+from .review import awaiting_review, proposals_of, returned_to
 from .scoping import authority_ids, is_editor, scope_queryset
 
 # A pilot's status evidence, and any record, is due a look once this old.
@@ -198,6 +201,87 @@ def drafts_panel(user: AbstractBaseUser, today: datetime.date) -> Panel:
     )
 
 
+def _proposal_label(proposal: Proposal) -> str:
+    return str(proposal.record) if proposal.record is not None else "(deleted)"
+
+
+def _record_url(proposal: Proposal) -> str:
+    """The record's own page, where the proposal's state and any reason for returning it are shown."""
+    return _change_url(proposal.record) if proposal.record is not None else _list_url(Proposal)
+
+
+def _proposals_section(
+    queryset: models.QuerySet,
+    detail: Callable[[Proposal], str],
+    url: Callable[[Proposal], str] = _record_url,
+    list_url: str = "",
+) -> Section:
+    """Up to ``ROWS_SHOWN`` proposals with their records fetched together (one query per kind of record)."""
+    records = GenericPrefetch("record", [PilotUpdate.objects.select_related("pilot"), Source.objects.all()])
+    proposals = list(queryset.prefetch_related(records)[:ROWS_SHOWN])
+    rows = [Row(_proposal_label(proposal), url(proposal), detail(proposal)) for proposal in proposals]
+    return Section("Proposals", rows, queryset.count(), list_url)
+
+
+def _on(moment: datetime.datetime) -> str:
+    return f"{timezone.localtime(moment):%d %B %Y}"
+
+
+def proposals_panel(user: AbstractBaseUser, today: datetime.date) -> Panel:
+    """Editors: the review queue's oldest proposals. Officers: what they have sent that waits for an editor."""
+    if is_editor(user):
+        return Panel(
+            key="review-queue",
+            heading="Waiting for your review",
+            description="Drafts officers have sent for publication, oldest first. Publish each one, or return it "
+            "with a reason the officer will read.",
+            sections=[
+                _proposals_section(
+                    awaiting_review(),
+                    lambda proposal: f"sent by {proposal.proposed_by} on {_on(proposal.proposed_at)}",
+                    url=lambda proposal: reverse("admin:officers_proposal_publish", args=[proposal.pk]),
+                    list_url=_list_url(Proposal),
+                )
+            ],
+            empty="Nothing is waiting for review.",
+        )
+    return Panel(
+        key="sent-for-review",
+        heading="Sent to an editor",
+        description="Your drafts waiting for an editor to publish them.",
+        sections=[
+            _proposals_section(
+                proposals_of(user).filter(state=Proposal.State.AWAITING),
+                lambda proposal: f"sent on {_on(proposal.proposed_at)}",
+            )
+        ],
+        empty="Nothing of yours is waiting for an editor.",
+    )
+
+
+def returned_panel(user: AbstractBaseUser, today: datetime.date) -> Panel | None:
+    """Proposals an editor returned to the user, with the reason, until the user sends them again."""
+    returned = returned_to(user)
+    if is_editor(user) and not returned.exists():
+        return None  # editors publish their own drafts; the panel is for those who send them
+    return Panel(
+        key="returned",
+        heading="Returned to you for changes",
+        description="An editor read these and asked for changes. Open each one, change it as the reason says, "
+        "save it and send it to an editor again.",
+        sections=[
+            _proposals_section(
+                returned,
+                lambda proposal: (
+                    f"returned by {proposal.decided_by} on {_on(proposal.decided_at)}: "
+                    f"{Truncator(proposal.reason).chars(120)}"
+                ),
+            )
+        ],
+        empty="Nothing has been returned to you.",
+    )
+
+
 def stale_evidence_panel(user: AbstractBaseUser, today: datetime.date) -> Panel:
     return Panel(
         key="stale-evidence",
@@ -264,10 +348,11 @@ def open_reports_panel(user: AbstractBaseUser, today: datetime.date) -> Panel:
     )
 
 
-# The start page's panels, in order. Add a panel here (see the module's docstring): the lead's
-# "proposals awaiting your review" and "returned to you" panels go after ``drafts_panel``.
+# The start page's panels, in order. Add a panel here (see the module's docstring).
 PANELS: list[PanelBuilder] = [
     records_panel,
+    returned_panel,
+    proposals_panel,
     drafts_panel,
     stale_evidence_panel,
     not_reviewed_panel,

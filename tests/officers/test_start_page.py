@@ -19,6 +19,7 @@ from core.dates import DatePrecision, is_older_than_years
 from core.models import PublicationStatus
 from feedback.models import ProblemReport
 from feedback.services import submit_report
+from officers.review import propose, return_proposal
 from officers.services import CHECKED_REASON
 from officers.start_page import stale_evidence_pilots
 from pilots.models import Pilot
@@ -191,7 +192,7 @@ def test_drafts_are_the_officers_own_boroughs_and_the_sources_they_added(hackney
     assert total == 2
 
 
-def _add_hackney_items(count: int, officer) -> None:
+def _add_hackney_items(count: int, officer, editor) -> None:
     hackney = LocalAuthority.objects.get(slug="hackney")
     source = SourceFactory()
     for _ in range(count):
@@ -204,6 +205,9 @@ def _add_hackney_items(count: int, officer) -> None:
         draft_source.created_by = officer
         draft_source.save()
         submit_report(page="/boroughs/hackney/", description="Something is wrong on this page.")
+        propose(record=update, by=officer)
+        returned = PilotUpdateFactory(pilot=pilot, publication_status=PublicationStatus.DRAFT, sources=[source])
+        return_proposal(proposal=propose(record=returned, by=officer), by=editor, reason="Name the source's page.")
 
 
 @pytest.mark.parametrize("who", ["hackney", "editor"])
@@ -217,9 +221,9 @@ def test_the_start_pages_queries_do_not_grow_with_the_data(users, who, request):
         assert response.status_code == 200
         return len(queries)
 
-    _add_hackney_items(4, users["hackney"])
+    _add_hackney_items(4, users["hackney"], users["editor"])
     small = count()
-    _add_hackney_items(8, users["hackney"])  # 3N
+    _add_hackney_items(8, users["hackney"], users["editor"])  # 3N
     large = count()
     assert large == small, f"{small} queries with N records, {large} with 3N"
     request.config.stash.setdefault("start_page_queries", {})[who] = small
@@ -250,3 +254,43 @@ def test_marking_a_record_as_checked_takes_it_off_the_list_and_is_in_its_history
     assert (latest.history_user, latest.history_change_reason) == (hackney_officer, CHECKED_REASON)
     hackney.refresh_from_db()
     assert hackney.description == description  # nothing else changed
+
+
+def _sent_and_returned(officer, editor, pilot_slug: str, title: str) -> tuple:
+    pilot = Pilot.objects.get(slug=pilot_slug)
+    source = SourceFactory()
+    waiting = PilotUpdateFactory(pilot=pilot, title=f"{title}: waiting", publication_status="draft", sources=[source])
+    proposal = propose(record=waiting, by=officer)
+    returned = PilotUpdateFactory(pilot=pilot, title=f"{title}: returned", publication_status="draft", sources=[source])
+    return_proposal(proposal=propose(record=returned, by=officer), by=editor, reason=f"{title}: cite the minutes")
+    return proposal, returned
+
+
+def test_proposals_sent_and_returned_are_on_the_officers_start_page_and_only_theirs(
+    hackney_officer, lewisham_officer, editor
+):
+    _sent_and_returned(hackney_officer, editor, HACKNEY_PILOT, "Hackney")
+    _, lewisham_returned = _sent_and_returned(lewisham_officer, editor, LEWISHAM_PILOT, "Lewisham")
+
+    hackney = Pilot.objects.get(slug=HACKNEY_PILOT).title
+    assert _panel(hackney_officer, "sent-for-review") == (1, [f"{hackney}: Hackney: waiting"])
+    assert _panel(hackney_officer, "returned") == (1, [f"{hackney}: Hackney: returned"])
+    page = _page(hackney_officer)
+    assert "Hackney: cite the minutes" in _section(page, "returned").group(2)
+    assert "Lewisham" not in page
+
+    # Sent again, it leaves "returned" and waits for an editor
+    propose(record=lewisham_returned, by=lewisham_officer)
+    assert _panel(lewisham_officer, "returned")[0] == 0
+    assert _panel(lewisham_officer, "sent-for-review")[0] == 2
+
+
+def test_an_editors_start_page_lists_the_queue_oldest_first(hackney_officer, lewisham_officer, editor):
+    first, _ = _sent_and_returned(hackney_officer, editor, HACKNEY_PILOT, "Hackney")
+    _sent_and_returned(lewisham_officer, editor, LEWISHAM_PILOT, "Lewisham")
+    total, links = _panel(editor, "review-queue")
+    titles = [Pilot.objects.get(slug=slug).title for slug in (HACKNEY_PILOT, LEWISHAM_PILOT)]
+    assert (total, links[:2]) == (2, [f"{titles[0]}: Hackney: waiting", f"{titles[1]}: Lewisham: waiting"])
+    section = _section(_page(editor), "review-queue").group(2)
+    assert reverse("admin:officers_proposal_publish", args=[first.pk]) in section
+    assert 'id="returned"' not in _page(editor)
