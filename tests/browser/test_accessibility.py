@@ -16,10 +16,14 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.urls import reverse
 from playwright.sync_api import Browser, BrowserContext, Page
 
-from tests.browser.conftest import DESKTOP, NARROW, hackney_officer, new_context, sign_in
+from officers.models import EDITORS_GROUP
+from officers.review import propose
+from tests.browser.conftest import DESKTOP, NARROW, PASSWORD, hackney_officer, new_context, sign_in
 from tests.browser.pages import EXPECTED_STATUS, PUBLIC_PAGES, page_path
 from tests.browser.reporting import report
 
@@ -204,7 +208,31 @@ def test_an_officers_start_page_and_the_import_pass_axe(label, viewport, browser
         ("admin import", portal_url + reverse("admin:pilots_pilotupdate_import"), 200),
         ("admin import with errors", _upload_a_bad_file(portal_url, tmp_path), 200),
     ]
-    _totals["admin pages"] = len(pages)
+    _totals["admin pages"] += len(pages) if label == WIDTHS[0][0] else 0
+    _widths.append(label)
+    problems = scan(browser, viewport, label, pages, prepare=signed_in)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize(("label", "viewport"), WIDTHS, ids=["desktop", "320px"])
+def test_an_editors_start_page_and_the_review_queue_pass_axe(label, viewport, browser, portal_url):
+    from tests.browser.test_journeys import draft_update
+
+    editor = get_user_model().objects.create_user("axe-editor", "axe-editor@example.org", PASSWORD, is_staff=True)
+    editor.groups.add(Group.objects.get(name=EDITORS_GROUP))
+    proposal = propose(record=draft_update("Sent for the axe scan"), by=hackney_officer("axe-proposer"))
+
+    def signed_in(context: BrowserContext) -> None:
+        page = context.new_page()
+        sign_in(page, portal_url, "axe-editor")
+        page.close()
+
+    pages = [
+        ("admin start page (editor)", portal_url + reverse("admin:index"), 200),
+        ("review queue", portal_url + reverse("admin:officers_proposal_changelist"), 200),
+        ("return a proposal", portal_url + reverse("admin:officers_proposal_return", args=[proposal.pk]), 200),
+    ]
+    _totals["admin pages"] += len(pages) if label == WIDTHS[0][0] else 0
     _widths.append(label)
     problems = scan(browser, viewport, label, pages, prepare=signed_in)
     assert not problems, "\n".join(problems)
