@@ -8,10 +8,12 @@ byte ranges and gzip. Filtered and ``?as_of=`` exports stay live.
 - **Never older than it claims**: the name is a fingerprint of the data, read before the rows are, so a
   file holds the data of its name or newer, and a change of the data changes the name. The next request
   after any change finds no file under the new name and builds it.
-- **Built while streamed**: the first request writes the bytes it sends to a temporary file beside the
+- **Built while streamed**, or ahead: the first request writes the bytes it sends to a temporary file beside the
   final one and renames it into place once the last byte has gone out (object storage: one upload of
   the finished file). A download stopped part-way, or an export that fails, leaves nothing behind.
   Concurrent builders write their own temporary files; each rename is atomic and they hold the same bytes.
+  A bulk load (``generate_load_data``) ends with ``manage.py prepare_exports``, which builds every
+  dataset's file at once (``prepare_csv``), so no visitor waits for a million rows to be built.
 - **gzip**: a ``.gz`` is stored beside the CSV, compressed once from the prepared CSV by the first
   request that asks for gzip (streamed to it as it is compressed), then served like the CSV.
 - Several ranges in one request are answered with the whole file (HTTP allows it); a range that cannot
@@ -40,6 +42,9 @@ from django.utils.http import http_date, quote_etag
 
 from core.models import PageCacheGeneration
 from core.signals import CONTENT_APPS
+
+from .query import Export
+from .writers import export_csv_chunks
 
 STORAGE_ALIAS = "exports"
 READ_BYTES = 256 * 1024
@@ -99,6 +104,11 @@ def data_version(using: str) -> str:
     return digest.hexdigest()[:32]
 
 
+def csv_name(dataset_name: str, version: str) -> str:
+    """Where a dataset's whole CSV for ``version`` (``data_version``) is kept."""
+    return f"{dataset_name}/{version}.csv"
+
+
 # --- Writing ---------------------------------------------------------------------------------------
 
 
@@ -155,6 +165,17 @@ def stream_and_keep(name: str, chunks: Iterator[bytes]) -> Iterator[bytes]:
         raise
     _publish(handle.name, name)
     _remove_older_versions(name)
+
+
+def prepare_csv(export: Export) -> bool:
+    """Build the prepared file of a whole-dataset ``export`` (no parameters) unless it is there already,
+    as the first request would; True if it was built."""
+    name = csv_name(export.dataset.name, data_version(export.queryset.db))
+    if storage().exists(name):
+        return False
+    for _ in stream_and_keep(name, export_csv_chunks(export)):
+        pass
+    return True
 
 
 def gzip_chunks(name: str) -> Iterator[bytes]:
