@@ -247,7 +247,8 @@ def section_load() -> list[str]:
         "## 4. Load",
         "",
         f"gunicorn as `make serve` runs it, at scale {LOAD_SCALE}, and wrk on the same machine: first a mix of every "
-        "page and every dataset's CSV (whole, except pilot updates filtered to one pilot) that answers 200, "
+        "page and every dataset's CSV (whole, except the pilot updates and the timeline, filtered to one pilot) "
+        "that answers 200, "
         "in turn, then the floor view (the mix's mean size) under the same load; then the same with the pages alone "
         "(the million-row export is section 3's business). "
         f"Targets: zero errors, p99 under {MAX_P99_MS:g} ms, at least {MIN_RPS_SHARE:.0%} of the floor's "
@@ -281,7 +282,8 @@ def section_load() -> list[str]:
             )
     notes.append(
         "Whole datasets in the mix are prepared files (built by the mix's first request, then read from the "
-        "exports folder); the filtered pilot updates are live and kept in the cache when small. The floor view, "
+        "exports folder); the filtered pilot updates and timeline are live and kept in the cache when small. The "
+        "floor view, "
         "sending the same bytes and doing nothing else, is the yardstick: where its own p99 is far over 250 ms "
         "the machine was busy with other work (the load averages are shown) and the run cannot say whether the "
         "portal meets the target. What would close a real miss: serving exports from their own app servers (or a "
@@ -383,12 +385,28 @@ def section_targets() -> list[str]:
             f"| {_ok(peak < TARGET_PEAK_MB)} |"
         )
         first = s["portal_whole_first"]
-        fresh = max(first["first_byte_seconds"] or 1e9, year["first_byte_seconds"] or 1e9)
+        built = (
+            f"whole file built while streamed (section 5, a fresh exports folder): first byte "
+            f"{first['first_byte_seconds'] * 1000:,.0f} ms, {first['seconds']:.1f} s in all"
+        )
+        firsts = [first["first_byte_seconds"]]
+        fresh_run = _read("fresh", "postgres", LOAD_SCALE)
+        if fresh_run is None:
+            measured = f"{built}; filtered: {year['first_byte_seconds'] * 1000:,.0f} ms"
+            firsts.append(year["first_byte_seconds"])
+        else:
+            after = fresh_run["requests"]
+            firsts += [after["whole"]["first_byte_seconds"], after["year"]["first_byte_seconds"]]
+            measured = (
+                f"the first requests right after `generate_load_data --scale {LOAD_SCALE:g}` ({_when(fresh_run)}; "
+                f"{fresh_run['load_seconds']:.0f} s with its own ANALYZE and `prepare_exports`): whole file "
+                f"{after['whole']['first_byte_seconds'] * 1000:,.0f} ms to the first byte (prepared by the loader), "
+                f"`?year={fresh_run['year']}` {after['year']['first_byte_seconds'] * 1000:,.0f} ms; {built}"
+            )
+        fresh = max(seconds or 1e9 for seconds in firsts)
         lines.append(
             f"| any export after a fresh bulk load, no manual `ANALYZE` | first byte < {TARGET_FIRST_BYTE_FRESH_S:g} s "
-            f"| whole file, first request (built while streamed): first byte {first['first_byte_seconds'] * 1000:,.0f} "
-            f"ms, {first['seconds']:.1f} s in all; filtered: {year['first_byte_seconds'] * 1000:,.0f} ms "
-            f"(statistics from `generate_load_data`'s own ANALYZE) | {_ok(fresh < TARGET_FIRST_BYTE_FRESH_S)} |"
+            f"| {measured} | {_ok(fresh < TARGET_FIRST_BYTE_FRESH_S)} |"
         )
     for engine in ENGINES:
         colds, worst = _cold_pages(engine)
@@ -505,6 +523,7 @@ def write_report(machine: dict[str, str]) -> None:
             for step in ("prepare", "pages")
         ),
         f".venv/bin/python -m bench.run export --engine postgres --scale {LOAD_SCALE}",
+        f".venv/bin/python -m bench.run fresh --scale {LOAD_SCALE}   # reloads the data, then the first downloads",
         f".venv/bin/python -m bench.run peers --scale {LOAD_SCALE}   # needs both engines prepared at {LOAD_SCALE}",
         *(
             f".venv/bin/python -m bench.run load --engine {engine} --scale {LOAD_SCALE} --mix {mix}"
