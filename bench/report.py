@@ -337,8 +337,9 @@ TARGET_NOTES = [
     "sorted the whole million first). The price: per-row look-ups cost PostgreSQL more in all for the whole "
     "million (standalone COPY 19 s, against 8 s for the grouped query, which sent nothing for its first 5.9 s), "
     "paid once per change of the data, and after a bulk load by the loader. Still sorted before its first row: "
-    "the whole timeline (a database view of events and updates, which no index orders; pilots' migrations); "
-    "the loader prepares it too.",
+    "the whole timeline (a database view of events and updates, which no index orders; pilots' migrations), 2.7 s "
+    "to the first byte when the first request after an edit builds it (standalone, load average 3); the loader "
+    "prepares it too.",
     "Cold pages: the slow ones are the timeline, search, the home page and the feed (the read-path and residents' "
     "issues change these views and search) and the data hub, whose row counts still count every dataset on a "
     "cold render. What would close the hub: counts kept per data version, or planner estimates labelled as such.",
