@@ -374,3 +374,63 @@ def _export_path_label(export) -> str:
     if writer_for(export) is CsvWriter.COPY:
         return "PostgreSQL COPY streamed through a bounded queue (datasets/copy.py)"
     return "python csv writer over a server-side cursor"
+
+
+# --------------------------------------------------------------------------- after a fresh bulk load
+
+FRESH_YEAR = 2020
+
+
+def fresh_load_benchmark(scale: float, port: int = PORT) -> dict[str, Any]:
+    """The first downloads right after a bulk load: ``generate_load_data --clear --scale N`` (which runs
+    ANALYZE and then ``prepare_exports`` itself; nothing else is run by hand), then gunicorn started on
+    the loaded data and, as its first export requests, the whole ``pilot-updates.csv`` and the same
+    filtered to one year. Time to the first byte and to the last, each request once."""
+    import shutil
+
+    exports = OUT / "exports-fresh"  # only what the load itself prepared
+    shutil.rmtree(exports, ignore_errors=True)
+    os.environ["EXPORTS_DIR"] = str(exports)
+    os.environ.setdefault("BENCH_STATEMENT_TIMEOUT", "900s")  # the loader builds the million-row files
+    setup_django("postgres", scale)
+    from django.core.management import call_command
+    from django.db import connection
+
+    load_average = round(os.getloadavg()[0], 2)
+    output = io.StringIO()
+    started = time.perf_counter()
+    call_command("generate_load_data", scale=scale, clear=True, no_progress=True, stdout=output, stderr=sys.stderr)
+    load_seconds = time.perf_counter() - started
+    connection.close()
+    print(output.getvalue(), file=sys.stderr)
+    prepared_line = next((line for line in output.getvalue().splitlines() if line.startswith("Prepared")), "")
+
+    server, command = start_server("postgres", scale, port, timeout=900)
+    try:
+        worker = _worker_pid(server.pid)
+        requests = {
+            "whole": fetch_endpoint(port, f"/data/{DATASET}.csv", worker),
+            "year": fetch_endpoint(port, f"/data/{DATASET}.csv?year={FRESH_YEAR}", worker),
+        }
+    finally:
+        server_log = stop_server(server)
+    for name, run in requests.items():
+        print(
+            f"  first {name} request: first byte {run['first_byte_seconds'] * 1000:,.0f} ms, "
+            f"{run['seconds']:.2f} s, complete={run['complete']}",
+            file=sys.stderr,
+        )
+    data = {
+        "engine": "postgres",
+        "scale": scale,
+        "year": FRESH_YEAR,
+        "load_seconds": load_seconds,
+        "prepared": prepared_line,
+        "requests": requests,
+        "server": " ".join(Path(part).name if part.startswith("/") else part for part in command),
+        "when": time.time(),
+        "load_average": load_average,
+        "server_log_tail": server_log,
+    }
+    write_json(out_file("fresh", "postgres", scale), data)
+    return data

@@ -43,6 +43,11 @@ CHUNK_BYTES = 64 * 1024  # what the thread hands on at a time
 QUEUE_CHUNKS = 16  # at most this many chunks wait for the client: memory stays flat
 PUT_WAIT_SECONDS = 0.5  # how often a blocked thread checks whether the download was abandoned
 JOIN_SECONDS = 30
+# An export's estimated cost is always far above jit_above_cost, and PostgreSQL compiles the query before
+# its first row: 0.4-1.3 s before the first byte for the pilot updates, for no gain in a query that
+# spends its time in index look-ups (bench/RESULTS.md). Off for the COPY only, as configured after it.
+_NO_JIT = "SET jit = off"
+_JIT_AS_CONFIGURED = "RESET jit"
 
 # The same characters as writers.FORMULA_TRIGGERS, as SQL literals.
 _TRIGGERS_SQL = "'=', '+', '-', '@', chr(9), chr(13)"
@@ -69,19 +74,21 @@ def _csv_sql(column: Column, name: str) -> str:
 def select_sql(export) -> tuple[str, tuple]:
     """The export's SELECT with every column as the CSV writer would write it, and its parameters.
 
-    The export's own query (its values and order keys, unordered) is a subquery whose columns are
-    renamed ``c0 ...`` and ``k0 ...``; the outer SELECT formats the values and orders by the keys. So
-    each cell is formatted once, after any grouping (a list column is an aggregate: formatting inside
-    the grouped query would make PostgreSQL group by every formatted text), and every column is a plain
-    name, cheap to mention three times in a CASE.
+    The export's own query (its values and order keys, in its order) is a subquery whose columns are
+    renamed ``c0 ...`` and ``k0 ...``; the outer SELECT formats the values and keeps the order. So every
+    column is a plain name, cheap to mention three times in a CASE. ``OFFSET 0`` keeps PostgreSQL from
+    folding the subquery into the outer SELECT, which would put each mention of a column back as its
+    expression: a list column (a subquery per row) would run three times a row.
     """
-    inner = export.queryset.order_by().values_list(*export.value_names, *export.key_names)
-    sql, params = inner.query.sql_with_params()
+    sql, params = export.queryset.values_list(*export.value_names, *export.key_names).query.sql_with_params()
     values = [f"c{index}" for index in range(len(export.value_names))]
     keys = [f"k{index}" for index in range(len(export.key_names))]
     cells = ", ".join(_csv_sql(column, name) for column, name in zip(export.dataset.columns, values, strict=True))
     order = ", ".join(_order_sql(term, key) for term, key in zip(export.terms, keys, strict=True))
-    return f"SELECT {cells} FROM ({sql}) AS export_rows ({', '.join(values + keys)}) ORDER BY {order}", params
+    return (
+        f"SELECT {cells} FROM ({sql} OFFSET 0) AS export_rows ({', '.join(values + keys)}) ORDER BY {order}",
+        params,
+    )
 
 
 def _order_sql(term, name: str) -> str:
@@ -187,6 +194,7 @@ def copy_csv_chunks(export, header: bytes, columns: Sequence[Column], incomplete
     finished = False
     try:
         cursor = connection.cursor()  # opens (or health-checks) the connection in this thread
+        cursor.execute(_NO_JIT)
         raw = cursor.cursor
         statement = "COPY (" + raw.mogrify(sql, params).decode() + ") TO STDOUT WITH (FORMAT csv)"
         thread = threading.Thread(target=_run_copy, args=(raw, statement, chunks, stop), name="csv-copy", daemon=True)
@@ -217,6 +225,7 @@ def copy_csv_chunks(export, header: bytes, columns: Sequence[Column], incomplete
                 raw.connection.cancel()  # thread-safe: stops a COPY still computing rows
             thread.join(JOIN_SECONDS)
         if finished:
+            cursor.execute(_JIT_AS_CONFIGURED)
             cursor.close()
         elif cursor is not None:
             # The connection may be mid-COPY or in an unknown state: the next use opens a new one.

@@ -606,8 +606,8 @@ TIMELINE = Dataset(
             "alphabetical order.",
             "2015-12-15-road-test-health-care-models",
             live=lambda: Coalesce(
-                expressions.source_slugs_of(TimelineEvent, of="event_id"),
-                expressions.source_slugs_of(PilotUpdate, of="update_id"),
+                expressions.source_slugs(TimelineEvent, of="event_id"),
+                expressions.source_slugs(PilotUpdate, of="update_id"),
             ),
             sorted_list=True,
         ),

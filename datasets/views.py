@@ -103,7 +103,7 @@ def _download(chunks: Iterable[bytes], content_type: str, filename: str) -> Stre
 def _prepared_csv(request, export: Export, filename: str) -> HttpResponse:
     """The whole dataset from its prepared file, or built into it while it is sent."""
     version = prepared.data_version(export.queryset.db)  # read before the rows: the file is never older
-    name = f"{export.dataset.name}/{version}.csv"
+    name = prepared.csv_name(export.dataset.name, version)
     storage = prepared.storage()
     if storage.exists(name):
         if accepts_gzip(request):

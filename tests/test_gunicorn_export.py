@@ -68,6 +68,9 @@ def test_plain_gunicorn_serves_a_large_export_without_a_worker_timeout(database_
         **os.environ,
         "DATABASE_URL": database_url,
         "DJANGO_SETTINGS_MODULE": "devolution_portal.settings.test",  # has the bench app's generate_load_data
+        # The loader prepares the whole files ahead; the server below reads another folder, so that its
+        # first request builds the file while it streams it, the long download this test is about.
+        "EXPORTS_DIR": str(tmp_path / "prepared-by-the-loader"),
     }
     _manage(environment, "migrate", "--noinput", "-v0")
     _manage(environment, "load_portal_data")

@@ -155,3 +155,13 @@ def test_a_bulk_load_leaves_planner_statistics_for_the_tables_it_filled():
         assert table in analysed, table
         if before is not None:
             assert analysed[table] >= before, table
+
+
+def test_a_bulk_load_leaves_every_whole_dataset_prepared(client):
+    """The first download after a bulk load is a stored file, not a million rows built while a visitor waits."""
+    out, _ = generate("--scale", "0.01", "--no-progress")
+
+    assert "Prepared the whole-dataset exports" in out
+    response = client.get("/data/pilot-updates.csv")
+    assert response.status_code == 200 and response["ETag"]  # only a stored file has one
+    assert b"synthetic-" in b"".join(response.streaming_content)

@@ -1,5 +1,6 @@
 import time
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from bench.synthetic import (
@@ -44,13 +45,18 @@ class Command(BaseCommand):
             deleted = clear_synthetic_data()
             summary = ", ".join(f"{count:,} {name.replace('_', ' ')}" for name, count in deleted.items())
             self.stdout.write(f"Removed synthetic records: {summary} ({time.monotonic() - started:.1f}s)")
-        if scale is None:
-            return
+        if scale is not None:
+            self.generate(scale, force, seed, batch_size, options["no_progress"])
+        # The first download after a bulk change would build the whole file while a visitor waits.
+        started = time.monotonic()
+        call_command("prepare_exports", stdout=self.stdout)
+        self.stdout.write(f"Prepared the whole-dataset exports in {time.monotonic() - started:.1f}s")
 
+    def generate(self, scale: float, force: bool, seed: int, batch_size: int, no_progress: bool) -> None:
         plan = Plan.for_scale(scale)
 
         def progress(label: str, total: int) -> ProgressBar:
-            if options["no_progress"]:
+            if no_progress:
                 return silent_progress(label, total)
             return ProgressBar(label, total, stream=self.stderr._out)
 
