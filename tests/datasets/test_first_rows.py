@@ -21,8 +21,6 @@ from tests.factories import grow_data
 
 pytestmark = pytest.mark.django_db
 
-POSTGRES = connection.vendor == "postgresql"
-postgres_only = pytest.mark.skipif(not POSTGRES, reason="the COPY query and its plan are PostgreSQL's")
 # Nodes that read every row below them before they give their first (an Incremental Sort only sorts the
 # rows that share the index's leading key, e.g. one pilot's updates on one day, so it streams).
 WHOLE_SET_NODES = {"Sort", "Aggregate", "Hash", "Materialize", "WindowAgg", "Unique", "SetOp"}
@@ -57,7 +55,7 @@ def _subplans(plan: dict) -> list[dict]:
     return found
 
 
-@postgres_only
+@pytest.mark.postgresql
 @pytest.mark.parametrize("query", ["", "year=2020", "pilot=hackney-health-and-social-care-integration"])
 def test_the_export_query_gives_rows_in_order_without_reading_them_all_first(query):
     grow_data(times=2)
@@ -67,14 +65,14 @@ def test_the_export_query_gives_rows_in_order_without_reading_them_all_first(que
     assert not [node["Node Type"] for node in path if node["Node Type"] in WHOLE_SET_NODES], plan
 
 
-@postgres_only
+@pytest.mark.postgresql
 def test_each_rows_source_list_is_computed_once():
     """The CSV's formatting names each column three times (a CASE): the list is still one subquery a row."""
     subplans = _subplans(_plan("year=2020"))
     assert len(subplans) == 1, subplans
 
 
-@postgres_only
+@pytest.mark.postgresql
 def test_the_copy_runs_without_jit_and_leaves_the_setting_as_it_was():
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL jit = on")
