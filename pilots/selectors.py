@@ -55,8 +55,9 @@ def published_timeline_events() -> QuerySet[TimelineEvent]:
 
 def timeline_entries() -> QuerySet[TimelineEntry]:
     """The timeline: public events and updates together, oldest first, undated updates last; on the same
-    day an event before an update, then by id."""
-    return TimelineEntry.objects.public().order_by(F("happened_on").asc(nulls_last=True), "kind", "id")
+    day an event before an update (an event's id is below every update's), then by id. The view's own
+    order columns, so each half is read in the order of its index (migration 0006), not sorted."""
+    return TimelineEntry.objects.public().order_by("undated", "happened_on", "id")
 
 
 # --- Public pilot pages, timeline and feeds -----------------------------------------------------
@@ -97,11 +98,13 @@ def _one_row(parts: list[str], params: list) -> tuple:
         return cursor.fetchone()
 
 
-def capped_counts(querysets: list[QuerySet], cap: int) -> list[int]:
-    """How many rows each queryset has, counting at most ``cap + 1`` of each, in one query."""
+def capped_counts(querysets: list[QuerySet], cap: int | None) -> list[int]:
+    """How many rows each queryset has, counting at most ``cap + 1`` of each (every row if ``cap`` is
+    None), in one query."""
     parts, params = [], []
     for number, queryset in enumerate(querysets):
-        sql, query_params = queryset.order_by().values("pk")[: cap + 1].query.sql_with_params()
+        rows = queryset.order_by().values("pk")
+        sql, query_params = (rows if cap is None else rows[: cap + 1]).query.sql_with_params()
         parts.append(f"(SELECT COUNT(*) FROM ({sql}) capped_{number})")
         params.extend(query_params)
     return [int(value) for value in _one_row(parts, params)]
@@ -128,9 +131,15 @@ def years_with(querysets: list[tuple[QuerySet, str]], first: int, last: int) -> 
 
 
 def published_updates_of_borough(authority) -> QuerySet[PilotUpdate]:
-    """Published updates of the published pilots an authority takes part in, newest first."""
-    return published_updates().filter(
-        Exists(PilotParticipant.objects.filter(pilot=OuterRef("pilot_id"), authority=authority))
+    """Published updates of the published pilots an authority takes part in, newest first: read in the
+    newest-first index, each update's pilot and participation probed (EXISTS), so that the first page
+    does not read every update of every pilot the authority takes part in."""
+    return (
+        PilotUpdate.objects.public(parents_as_exists=True)
+        .filter(Exists(PilotParticipant.objects.filter(pilot=OuterRef("pilot_id"), authority=authority)))
+        .select_related("pilot")
+        .prefetch_related(published_sources_prefetch())
+        .order_by(F("happened_on").desc(nulls_last=True), "-id")
     )
 
 

@@ -54,12 +54,13 @@ class PilotUpdatesFeed(Feed):
         Ordering every update by that COALESCE would sort them all, so the dated ones come in index
         order (pilotupdate_pub_newest) and the few undated ones separately, FEED_LENGTH of each, merged
         here with the newest events; then their sources and pilots in one query each (6 queries,
-        whatever the feed holds)."""
-        updates = with_last_changed(self.updates(obj).prefetch_related(None))
-        dated = updates.filter(happened_on__isnull=False).order_by(F("happened_on").desc(), "-id")
-        undated = updates.filter(happened_on__isnull=True).order_by(
-            TruncDate("published_at").desc(nulls_last=True), "-id"
-        )
+        whatever the feed holds). No index has the undated ones' order (a day worked out from a
+        timestamp), so they are sorted bare, in a subquery, and only the chosen ones read their history."""
+        updates = self.updates(obj).prefetch_related(None)
+        dated = with_last_changed(updates.filter(happened_on__isnull=False)).order_by(F("happened_on").desc(), "-id")
+        undated_order = (TruncDate("published_at").desc(nulls_last=True), "-id")
+        chosen = updates.filter(happened_on__isnull=True).order_by(*undated_order).values("pk")[:FEED_LENGTH]
+        undated = with_last_changed(updates.filter(pk__in=chosen)).order_by(*undated_order)
         newest_events = with_last_changed(self.events(obj).prefetch_related(None)).order_by("-happened_on", "-id")
         items = sorted(
             [

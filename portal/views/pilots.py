@@ -277,7 +277,10 @@ def timeline(request: HttpRequest) -> HttpResponse:
     year_choices = [
         (str(year), str(year))
         for year in selectors.years_with(
-            [(TimelineEvent.objects.public(), "happened_on"), (PilotUpdate.objects.public(), "happened_on")],
+            [
+                (TimelineEvent.objects.public(), "happened_on"),
+                (PilotUpdate.objects.public(parents_as_exists=True), "happened_on"),
+            ],
             FIRST_YEAR,
             LAST_YEAR,
         )
