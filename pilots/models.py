@@ -150,8 +150,11 @@ class PilotUpdate(Publishable):
         indexes = [
             models.Index(fields=["pilot", "happened_on"], name="pilotupdate_pilot_date"),
             models.Index(fields=["publication_status", "happened_on", "id"], name="pilotupdate_pub_date"),
+            # Counting the public updates (the data hub) reads this index alone, pilot by published pilot.
+            models.Index(fields=["publication_status", "pilot"], name="pilotupdate_pub_pilot"),
             # Also "pilotupdate_pub_newest" (publication_status, happened_on DESC NULLS LAST, id DESC),
-            # added by migration 0002 per database (SQLite has no NULLS LAST in an index).
+            # added by migration 0002 per database (SQLite has no NULLS LAST in an index), and the
+            # partial indexes of the timeline's and the feeds' orders, added by migration 0006 in SQL.
         ]
 
     def __str__(self) -> str:

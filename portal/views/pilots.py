@@ -285,7 +285,9 @@ def timeline(request: HttpRequest) -> HttpResponse:
             LAST_YEAR,
         )
     ]
-    fields = filter_fields(rows.filterset, TIMELINE_FILTERS, choices={"year": year_choices})
+    # The pilots as (slug, title) pairs: a select of thousands of pilots need not build a model for each.
+    pilot_choices = list(Pilot.objects.public().order_by("title", "id").values_list("slug", "title"))
+    fields = filter_fields(rows.filterset, TIMELINE_FILTERS, choices={"year": year_choices, "pilot": pilot_choices})
     context = {
         "nav_section": "timeline",
         "crumbs": [("Timeline", None)],
