@@ -3,7 +3,7 @@ front so that a page's query count does not grow with the data."""
 
 import datetime
 
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from core.models import public_condition
@@ -110,23 +110,30 @@ def capped_counts(querysets: list[QuerySet], cap: int | None) -> list[int]:
     return [int(value) for value in _one_row(parts, params)]
 
 
+# Stand-ins for a year's first and last day while a probe's SQL is built once (see ``years_with``).
+_FROM, _UNTIL = datetime.date(1, 1, 1), datetime.date(1, 1, 2)
+
+
 def years_with(querysets: list[tuple[QuerySet, str]], first: int, last: int) -> list[int]:
     """The years from ``first`` to ``last`` in which any of the querysets has a row with its date field
     in that year, newest first, in one query of one EXISTS per year and queryset: each an index probe
-    where a DISTINCT over the years would read every row."""
-    parts, params, years = [], [], list(range(last, first - 1, -1))
+    where a DISTINCT over the years would read every row. Each probe's SQL is built once, with stand-in
+    dates that each year's own replace (building a queryset per year and probe cost more than the query)."""
+    years = list(range(last, first - 1, -1))
     if not years:
         return []
+    probes = []
+    for queryset, field in querysets:
+        in_year = queryset.order_by().filter(**{f"{field}__gte": _FROM, f"{field}__lt": _UNTIL})
+        sql, query_params = in_year.values("pk")[:1].query.sql_with_params()
+        adapt = connections[queryset.db].ops.adapt_datefield_value
+        probes.append((f"EXISTS ({sql})", query_params, adapt))
+    parts, params = [], []
     for year in years:
-        exists = []
-        for queryset, field in querysets:
-            in_year = queryset.order_by().filter(
-                **{f"{field}__gte": datetime.date(year, 1, 1), f"{field}__lt": datetime.date(year + 1, 1, 1)}
-            )
-            sql, query_params = in_year.values("pk")[:1].query.sql_with_params()
-            exists.append(f"EXISTS ({sql})")
-            params.extend(query_params)
-        parts.append("(" + " OR ".join(exists) + ")")
+        parts.append("(" + " OR ".join(sql for sql, _, _ in probes) + ")")
+        for _, query_params, adapt in probes:
+            days = {adapt(_FROM): adapt(datetime.date(year, 1, 1)), adapt(_UNTIL): adapt(datetime.date(year + 1, 1, 1))}
+            params.extend(days.get(value, value) for value in query_params)
     return [year for year, found in zip(years, _one_row(parts, params), strict=True) if found]
 
 
