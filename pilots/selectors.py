@@ -26,10 +26,13 @@ def published_pilots() -> QuerySet[Pilot]:
     return Pilot.objects.public().prefetch_related(participants_prefetch()).order_by("title", "id")
 
 
-def published_updates() -> QuerySet[PilotUpdate]:
-    """Published updates of published pilots, newest first; undated ones last."""
+def published_updates(*, parents_as_exists: bool = False) -> QuerySet[PilotUpdate]:
+    """Published updates of published pilots, newest first; undated ones last. ``parents_as_exists`` for
+    a page that reads only the first few: the pilot's state probed per update (``public()``), so that
+    the newest-first index is read in order, where a join lets SQLite start from the pilots and sort
+    every update."""
     return (
-        PilotUpdate.objects.public()
+        PilotUpdate.objects.public(parents_as_exists=parents_as_exists)
         .select_related("pilot")
         .prefetch_related(published_sources_prefetch())
         .order_by(F("happened_on").desc(nulls_last=True), "-id")
@@ -141,12 +144,8 @@ def published_updates_of_borough(authority) -> QuerySet[PilotUpdate]:
     """Published updates of the published pilots an authority takes part in, newest first: read in the
     newest-first index, each update's pilot and participation probed (EXISTS), so that the first page
     does not read every update of every pilot the authority takes part in."""
-    return (
-        PilotUpdate.objects.public(parents_as_exists=True)
-        .filter(Exists(PilotParticipant.objects.filter(pilot=OuterRef("pilot_id"), authority=authority)))
-        .select_related("pilot")
-        .prefetch_related(published_sources_prefetch())
-        .order_by(F("happened_on").desc(nulls_last=True), "-id")
+    return published_updates(parents_as_exists=True).filter(
+        Exists(PilotParticipant.objects.filter(pilot=OuterRef("pilot_id"), authority=authority))
     )
 
 

@@ -42,7 +42,7 @@ class PilotUpdatesFeed(Feed):
         return reverse("pilots:feed")
 
     def updates(self, obj):
-        return selectors.published_updates()
+        return selectors.published_updates(parents_as_exists=True)
 
     def events(self, obj):
         return selectors.published_timeline_events()
@@ -176,7 +176,7 @@ class PilotFeed(PilotUpdatesFeed):
         return reverse("pilots:pilot_feed", kwargs={"slug": obj.slug})
 
     def updates(self, obj: Pilot):
-        return selectors.published_updates().filter(pilot=obj)
+        return selectors.published_updates(parents_as_exists=True).filter(pilot=obj)
 
     def events(self, obj: Pilot):
         return selectors.published_events_of_pilot(obj)
