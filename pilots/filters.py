@@ -110,8 +110,8 @@ class TimelineFilter(PortalFilterSet):
     def filter_borough(self, queryset: QuerySet, name: str, value) -> QuerySet:
         """Updates of the pilots the borough takes part in, events linked to the borough, and London-wide
         events (they concern every borough)."""
-        takes_part = Exists(PilotParticipant.objects.filter(pilot=OuterRef("pilot_id"), authority=value))
-        through = TimelineEvent.authorities.through
-        linked = through.objects.filter(timelineevent=OuterRef("event_id"), localauthority=value)
-        london_wide = TimelineEvent.objects.filter(pk=OuterRef("event_id"), london_wide=True)
-        return queryset.filter((self.updates & takes_part) | (self.events & (Exists(linked) | Exists(london_wide))))
+        takes_part = Q(pilot__in=PilotParticipant.objects.filter(authority=value).values("pilot_id"))
+        linked = TimelineEvent.authorities.through.objects.filter(localauthority=value).values("timelineevent_id")
+        london_wide = TimelineEvent.objects.filter(london_wide=True).values("pk")
+        concerned = Q(event__in=linked) | Q(event__in=london_wide)
+        return queryset.filter((self.updates & takes_part) | (self.events & concerned))
