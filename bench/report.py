@@ -340,9 +340,19 @@ TARGET_NOTES = [
     "the whole timeline (a database view of events and updates, which no index orders; pilots' migrations), 2.7 s "
     "to the first byte when the first request after an edit builds it (standalone, load average 3); the loader "
     "prepares it too.",
-    "Cold pages: the slow ones are the timeline, search, the home page and the feed (the read-path and residents' "
-    "issues change these views and search) and the data hub, whose row counts still count every dataset on a "
-    "cold render. What would close the hub: counts kept per data version, or planner estimates labelled as such.",
+    "Cold pages: every page under 500 ms cold at scale 100 on both engines, slowest the feed on SQLite (365 ms, "
+    "one request; 225 ms median of 5) and search on PostgreSQL (243 ms; it ranks up to 1,001 candidates by "
+    "computing their weighted vectors, which a stored vector column would save). What did it: the timeline view "
+    "works out `public` and `undated` in SQL (pilots migration 0006, its rule held to `public_condition` by "
+    "tests/pilots/test_timeline_view.py), so each half is read in the order of a partial index and merged "
+    "(PostgreSQL Merge Append, SQLite's ordered UNION ALL merge) and stops after one page; the parents' "
+    "publication states read as EXISTS where a page walks the child's own index (borough page, home page, feeds, "
+    "the timeline's years); the data hub counts in one query, the timeline as the sum of its two datasets, the "
+    "million updates from an index of (publication state, pilot) (migration 0007), and keeps the counts until the "
+    "page cache's generation changes; the feeds choose the newest undated updates without a Python SQL function "
+    "per row; filter selects of 5,000 pilots drawn in one pass. Not addressed: PostgreSQL compiles JIT for page "
+    "queries whose estimated cost is high (it cost 0.7 s of a 1 s filtered timeline before the borough filter "
+    "became IN subqueries); `jit = off` or a higher `jit_above_cost` for the site's role would guard the rest.",
     "Load mix (2026-12-01 11:13 on PostgreSQL, 11:26 on SQLite, load average 7.2 and 3.8 at the start, 10 during "
     "the second): PostgreSQL 327 req/s at a p99 of 571 ms beside the floor's 244 req/s and 684 ms; SQLite 257 "
     "req/s at 1,480 ms beside the floor's 193 req/s and 1,140 ms; 0 errors. The portal's p99 is under or near the"

@@ -6,6 +6,8 @@ from typing import Any
 
 import django_filters
 from django import forms
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
 FIRST_YEAR = 2000
 LAST_YEAR = 2100
@@ -99,22 +101,37 @@ def filter_fields(
         empty_label = empty_labels.get(name) or f"Any {what}"
 
         selected = "" if error else submitted.lower()
+        field_options = [
+            {"value": "", "label": empty_label, "selected": False},
+            *(
+                {"value": value, "label": text, "selected": bool(selected) and value.lower() == selected}
+                for value, text in options
+            ),
+        ]
         fields.append(
             {
                 "name": name,
                 "id": f"filter-{name}",
                 "label": label,
-                "options": [
-                    {"value": "", "label": empty_label, "selected": False},
-                    *(
-                        {"value": value, "label": text, "selected": bool(selected) and value.lower() == selected}
-                        for value, text in options
-                    ),
-                ],
+                "options": field_options,
+                "options_html": _options_html(field_options),
                 "error": error,
             }
         )
     return fields
+
+
+def _options_html(options: list[dict[str, Any]]) -> str:
+    """The select's <option> elements, escaped, in one pass: a select of every pilot (thousands at
+    scale) drawn by the template's loop cost a third of a second."""
+    return format_html_join(
+        "\n",
+        '<option value="{}"{}>{}</option>',
+        (
+            (option["value"], mark_safe(" selected") if option["selected"] else "", option["label"])
+            for option in options
+        ),
+    )
 
 
 def error_summary(fields: Iterable[Mapping[str, Any]]) -> list[dict[str, str]]:

@@ -33,6 +33,27 @@ def public_condition(model: type[models.Model], via: str = "") -> models.Q:
     return models.Q(**{f"{prefix}{path}": value for path, value in public_rule(model).items()})
 
 
+def public_condition_as_exists(model: type[models.Model]) -> models.Q:
+    """``public_rule`` as a condition that reads each parent's state in an EXISTS on the parent's primary
+    key instead of a join: the same rows, but the database walks the model's own index (a date range, a
+    newest-first order) and probes the parent for each row, where a join lets it start from the parents
+    and read every child of each (``SELECT ... LIMIT 1`` over a million updates of 5,000 pilots)."""
+    own: dict[str, str] = {}
+    parents: dict[str, dict[str, str]] = {}
+    for path, value in public_rule(model).items():
+        relation, _, rest = path.partition("__")
+        if rest:
+            parents.setdefault(relation, {})[rest] = value
+        else:
+            own[path] = value
+    condition = models.Q(**own)
+    for relation, rule in parents.items():
+        field = model._meta.get_field(relation)
+        parent = field.related_model._base_manager.filter(pk=models.OuterRef(field.attname), **rule)
+        condition &= models.Q(models.Exists(parent))
+    return condition
+
+
 def is_public(instance: models.Model) -> bool:
     """``public_rule`` read off one record already in memory (its parents through their relations), for
     a record fetched alongside another, where ``public()`` would cost a query."""
@@ -49,7 +70,11 @@ class PublicQuerySet(models.QuerySet):
     """The records of a model the public may see: pages, feeds, search, sitemaps and exports all start
     from ``public()``."""
 
-    def public(self) -> "PublicQuerySet":
+    def public(self, *, parents_as_exists: bool = False) -> "PublicQuerySet":
+        """``parents_as_exists``: the parents' states as EXISTS, not joins (``public_condition_as_exists``),
+        for a read that should follow the model's own index."""
+        if parents_as_exists:
+            return self.filter(public_condition_as_exists(self.model))
         return self.filter(public_condition(self.model))
 
 

@@ -113,6 +113,9 @@ class Dataset:
     # refused, and the models whose history says when it last changed.
     no_as_of_reason: str = ""
     changed_with: tuple[type[models.Model], ...] = ()
+    # The names of the datasets whose rows together are exactly this one's (so its size is their sum,
+    # and the hub does not count a million rows twice).
+    rows_of: tuple[str, ...] = ()
 
     @property
     def history_models(self) -> tuple[type[models.Model], ...]:
@@ -567,6 +570,7 @@ TIMELINE = Dataset(
     no_as_of_reason="the timeline is put together from the timeline-events and pilot-updates datasets, which have "
     "no single history between them; download those two with as_of instead.",
     changed_with=(TimelineEvent, PilotUpdate),
+    rows_of=("timeline-events", "pilot-updates"),  # every public event and every public update
     columns=(
         Column(
             "kind",

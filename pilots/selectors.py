@@ -3,7 +3,7 @@ front so that a page's query count does not grow with the data."""
 
 import datetime
 
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from core.models import public_condition
@@ -26,10 +26,13 @@ def published_pilots() -> QuerySet[Pilot]:
     return Pilot.objects.public().prefetch_related(participants_prefetch()).order_by("title", "id")
 
 
-def published_updates() -> QuerySet[PilotUpdate]:
-    """Published updates of published pilots, newest first; undated ones last."""
+def published_updates(*, parents_as_exists: bool = False) -> QuerySet[PilotUpdate]:
+    """Published updates of published pilots, newest first; undated ones last. ``parents_as_exists`` for
+    a page that reads only the first few: the pilot's state probed per update (``public()``), so that
+    the newest-first index is read in order, where a join lets SQLite start from the pilots and sort
+    every update."""
     return (
-        PilotUpdate.objects.public()
+        PilotUpdate.objects.public(parents_as_exists=parents_as_exists)
         .select_related("pilot")
         .prefetch_related(published_sources_prefetch())
         .order_by(F("happened_on").desc(nulls_last=True), "-id")
@@ -55,8 +58,9 @@ def published_timeline_events() -> QuerySet[TimelineEvent]:
 
 def timeline_entries() -> QuerySet[TimelineEntry]:
     """The timeline: public events and updates together, oldest first, undated updates last; on the same
-    day an event before an update, then by id."""
-    return TimelineEntry.objects.public().order_by(F("happened_on").asc(nulls_last=True), "kind", "id")
+    day an event before an update (an event's id is below every update's), then by id. The view's own
+    order columns, so each half is read in the order of its index (migration 0006), not sorted."""
+    return TimelineEntry.objects.public().order_by("undated", "happened_on", "id")
 
 
 # --- Public pilot pages, timeline and feeds -----------------------------------------------------
@@ -97,39 +101,50 @@ def _one_row(parts: list[str], params: list) -> tuple:
         return cursor.fetchone()
 
 
-def capped_counts(querysets: list[QuerySet], cap: int) -> list[int]:
-    """How many rows each queryset has, counting at most ``cap + 1`` of each, in one query."""
+def capped_counts(querysets: list[QuerySet], cap: int | None) -> list[int]:
+    """How many rows each queryset has, counting at most ``cap + 1`` of each (every row if ``cap`` is
+    None), in one query."""
     parts, params = [], []
     for number, queryset in enumerate(querysets):
-        sql, query_params = queryset.order_by().values("pk")[: cap + 1].query.sql_with_params()
+        rows = queryset.order_by().values("pk")
+        sql, query_params = (rows if cap is None else rows[: cap + 1]).query.sql_with_params()
         parts.append(f"(SELECT COUNT(*) FROM ({sql}) capped_{number})")
         params.extend(query_params)
     return [int(value) for value in _one_row(parts, params)]
 
 
+# Stand-ins for a year's first and last day while a probe's SQL is built once (see ``years_with``).
+_FROM, _UNTIL = datetime.date(1, 1, 1), datetime.date(1, 1, 2)
+
+
 def years_with(querysets: list[tuple[QuerySet, str]], first: int, last: int) -> list[int]:
     """The years from ``first`` to ``last`` in which any of the querysets has a row with its date field
     in that year, newest first, in one query of one EXISTS per year and queryset: each an index probe
-    where a DISTINCT over the years would read every row."""
-    parts, params, years = [], [], list(range(last, first - 1, -1))
+    where a DISTINCT over the years would read every row. Each probe's SQL is built once, with stand-in
+    dates that each year's own replace (building a queryset per year and probe cost more than the query)."""
+    years = list(range(last, first - 1, -1))
     if not years:
         return []
+    probes = []
+    for queryset, field in querysets:
+        in_year = queryset.order_by().filter(**{f"{field}__gte": _FROM, f"{field}__lt": _UNTIL})
+        sql, query_params = in_year.values("pk")[:1].query.sql_with_params()
+        adapt = connections[queryset.db].ops.adapt_datefield_value
+        probes.append((f"EXISTS ({sql})", query_params, adapt))
+    parts, params = [], []
     for year in years:
-        exists = []
-        for queryset, field in querysets:
-            in_year = queryset.order_by().filter(
-                **{f"{field}__gte": datetime.date(year, 1, 1), f"{field}__lt": datetime.date(year + 1, 1, 1)}
-            )
-            sql, query_params = in_year.values("pk")[:1].query.sql_with_params()
-            exists.append(f"EXISTS ({sql})")
-            params.extend(query_params)
-        parts.append("(" + " OR ".join(exists) + ")")
+        parts.append("(" + " OR ".join(sql for sql, _, _ in probes) + ")")
+        for _, query_params, adapt in probes:
+            days = {adapt(_FROM): adapt(datetime.date(year, 1, 1)), adapt(_UNTIL): adapt(datetime.date(year + 1, 1, 1))}
+            params.extend(days.get(value, value) for value in query_params)
     return [year for year, found in zip(years, _one_row(parts, params), strict=True) if found]
 
 
 def published_updates_of_borough(authority) -> QuerySet[PilotUpdate]:
-    """Published updates of the published pilots an authority takes part in, newest first."""
-    return published_updates().filter(
+    """Published updates of the published pilots an authority takes part in, newest first: read in the
+    newest-first index, each update's pilot and participation probed (EXISTS), so that the first page
+    does not read every update of every pilot the authority takes part in."""
+    return published_updates(parents_as_exists=True).filter(
         Exists(PilotParticipant.objects.filter(pilot=OuterRef("pilot_id"), authority=authority))
     )
 

@@ -277,12 +277,17 @@ def timeline(request: HttpRequest) -> HttpResponse:
     year_choices = [
         (str(year), str(year))
         for year in selectors.years_with(
-            [(TimelineEvent.objects.public(), "happened_on"), (PilotUpdate.objects.public(), "happened_on")],
+            [
+                (TimelineEvent.objects.public(), "happened_on"),
+                (PilotUpdate.objects.public(parents_as_exists=True), "happened_on"),
+            ],
             FIRST_YEAR,
             LAST_YEAR,
         )
     ]
-    fields = filter_fields(rows.filterset, TIMELINE_FILTERS, choices={"year": year_choices})
+    # The pilots as (slug, title) pairs: a select of thousands of pilots need not build a model for each.
+    pilot_choices = list(Pilot.objects.public().order_by("title", "id").values_list("slug", "title"))
+    fields = filter_fields(rows.filterset, TIMELINE_FILTERS, choices={"year": year_choices, "pilot": pilot_choices})
     context = {
         "nav_section": "timeline",
         "crumbs": [("Timeline", None)],

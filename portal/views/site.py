@@ -141,7 +141,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "pilots": pilots[:HOME_PILOT_COUNT],
         "more_pilots": more_pilots,
         "london_map": london_map,
-        "updates": list(published_updates()[:HOME_UPDATE_COUNT]),
+        "updates": list(published_updates(parents_as_exists=True)[:HOME_UPDATE_COUNT]),
         "key_figures": _key_figures(),
     }
     return render(request, "portal/home.html", context)

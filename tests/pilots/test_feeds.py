@@ -189,3 +189,29 @@ def test_feed_query_counts_do_not_grow_with_the_data(client, capsys):
     with capsys.disabled():
         print("\nqueries per feed (shipped -> grown):", {url: (before[url], after[url]) for url in FEEDS})
     assert after == before
+
+
+def test_undated_updates_come_by_the_day_they_were_published_then_by_id(client, monkeypatch):
+    """More undated updates than the feed holds on the day at its edge, published in an order other
+    than their ids: the feed keeps the newest days, and on the edge day the highest ids."""
+    import portal.feeds
+
+    monkeypatch.setattr(portal.feeds, "FEED_LENGTH", 4)
+    PilotUpdate.objects.filter(happened_on__isnull=True).update(published_at=None)  # the shipped ones last
+    pilot = PilotFactory()
+    moment = datetime.datetime(2030, 6, 2, 12, tzinfo=datetime.UTC)
+    updates = PilotUpdateFactory.create_batch(6, pilot=pilot, happened_on=None, happened_on_precision="")
+    # Day 2 June: the first three, the earliest-published with the highest id; 1 June: the other three.
+    published = [moment - datetime.timedelta(hours=3), moment - datetime.timedelta(hours=2), moment]
+    published += [moment - datetime.timedelta(days=1, hours=hour) for hour in (1, 2, 3)]
+    for update, at in zip(updates, published, strict=True):
+        PilotUpdate.objects.filter(pk=update.pk).update(published_at=at)
+    PilotUpdate.objects.exclude(pk__in=[update.pk for update in updates]).filter(happened_on__isnull=False).update(
+        happened_on=datetime.date(2001, 1, 1)
+    )
+    TimelineEvent.objects.update(happened_on=datetime.date(2001, 1, 1))
+
+    shown = [record_of(item).pk for item in entries(get_feed(client, "/pilots/updates.atom"))]
+
+    first_day, second_day = [update.pk for update in updates[:3]], [update.pk for update in updates[3:]]
+    assert shown == [*sorted(first_day, reverse=True), max(second_day)]
