@@ -194,24 +194,29 @@ def _upload_a_bad_file(portal_url: str, tmp_path: Path) -> Callable[[Page], obje
     return go
 
 
-@pytest.mark.parametrize(("label", "viewport"), WIDTHS, ids=["desktop", "320px"])
-def test_an_officers_start_page_and_the_import_pass_axe(label, viewport, browser, portal_url, tmp_path):
-    hackney_officer("axe-officer")
+def _scan_signed_in(browser, viewport, label: str, portal_url: str, username: str, pages: list) -> None:
+    """axe on admin ``pages`` as ``username``, signed in with both factors in each scan's browser context."""
 
     def signed_in(context: BrowserContext) -> None:
         page = context.new_page()
-        sign_in(page, portal_url, "axe-officer")
+        sign_in(page, portal_url, username)
         page.close()
 
+    _totals["admin pages"] += len(pages) if label == WIDTHS[0][0] else 0
+    _widths.append(label)
+    problems = scan(browser, viewport, label, pages, prepare=signed_in)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize(("label", "viewport"), WIDTHS, ids=["desktop", "320px"])
+def test_an_officers_start_page_and_the_import_pass_axe(label, viewport, browser, portal_url, tmp_path):
+    hackney_officer("axe-officer")
     pages = [
         ("admin start page", portal_url + reverse("admin:index"), 200),
         ("admin import", portal_url + reverse("admin:pilots_pilotupdate_import"), 200),
         ("admin import with errors", _upload_a_bad_file(portal_url, tmp_path), 200),
     ]
-    _totals["admin pages"] += len(pages) if label == WIDTHS[0][0] else 0
-    _widths.append(label)
-    problems = scan(browser, viewport, label, pages, prepare=signed_in)
-    assert not problems, "\n".join(problems)
+    _scan_signed_in(browser, viewport, label, portal_url, "axe-officer", pages)
 
 
 @pytest.mark.parametrize(("label", "viewport"), WIDTHS, ids=["desktop", "320px"])
@@ -221,18 +226,9 @@ def test_an_editors_start_page_and_the_review_queue_pass_axe(label, viewport, br
     editor = get_user_model().objects.create_user("axe-editor", "axe-editor@example.org", PASSWORD, is_staff=True)
     editor.groups.add(Group.objects.get(name=EDITORS_GROUP))
     proposal = propose(record=draft_update("Sent for the axe scan"), by=hackney_officer("axe-proposer"))
-
-    def signed_in(context: BrowserContext) -> None:
-        page = context.new_page()
-        sign_in(page, portal_url, "axe-editor")
-        page.close()
-
     pages = [
         ("admin start page (editor)", portal_url + reverse("admin:index"), 200),
         ("review queue", portal_url + reverse("admin:officers_proposal_changelist"), 200),
         ("return a proposal", portal_url + reverse("admin:officers_proposal_return", args=[proposal.pk]), 200),
     ]
-    _totals["admin pages"] += len(pages) if label == WIDTHS[0][0] else 0
-    _widths.append(label)
-    problems = scan(browser, viewport, label, pages, prepare=signed_in)
-    assert not problems, "\n".join(problems)
+    _scan_signed_in(browser, viewport, label, portal_url, "axe-editor", pages)
