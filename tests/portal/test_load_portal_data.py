@@ -5,6 +5,8 @@ from pathlib import Path
 import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from boroughs.models import LocalAuthority, PlacePartnership
@@ -13,6 +15,7 @@ from core.models import PublicationStatus
 from pilots.models import Pilot, PilotUpdate, TimelineEvent
 from portal.services import FIXTURES_DIR, LoadError, load_portal_data
 from sources.models import GlossaryTerm, KeyFigure, Source
+from tests.factories import PilotUpdateFactory
 
 from .planner import analysed_tables, forget_statistics
 
@@ -186,3 +189,18 @@ def test_last_updated_is_when_the_content_was_revised_not_when_the_loader_ran(tm
     assert timezone.localdate(last_updated(term)) == datetime.date(2025, 6, 30)
     assert load_portal_data(fixtures_dir=fixtures).total("updated") == 0
     assert timezone.localdate(last_updated(term)) == datetime.date(2025, 6, 30)
+
+
+def test_a_run_costs_the_same_queries_however_many_records_it_never_loaded():
+    """Records the loader did not make (officers' own, or a bulk load's, which have no history) are never
+    its to withdraw; a run does not look at them one by one (at scale, a million history look-ups)."""
+
+    def queries_of_a_run() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            load_portal_data()
+        return len(queries)
+
+    PilotUpdateFactory.create_batch(5)
+    few = queries_of_a_run()
+    PilotUpdateFactory.create_batch(15)
+    assert queries_of_a_run() == few
