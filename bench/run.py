@@ -49,6 +49,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import redis
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 PYTHON = sys.executable
@@ -279,6 +281,9 @@ def parse_wrk(output: str) -> dict[str, Any]:
     }
 
 
+WARM_UP_SECONDS = 10
+
+
 def run_wrk(base: str, paths: list[str], duration: int, connections: int, threads: int) -> dict[str, Any]:
     lua = "local paths = {" + ", ".join(json.dumps(p) for p in paths) + "}\n"
     lua += 'local i = 0\nrequest = function()\n  i = i + 1\n  return wrk.format("GET", paths[(i % #paths) + 1])\nend\n'
@@ -311,9 +316,18 @@ def gunicorn_command(port: int, workers: int, threads: int) -> list[str]:
 
 
 def load(
-    engine: str, scale: float, duration: int, connections: int, workers: int, threads: int, mix_kind: str = "all"
+    engine: str,
+    scale: float,
+    duration: int,
+    connections: int,
+    workers: int,
+    threads: int,
+    mix_kind: str = "all",
+    redis_url: str = "",
 ) -> None:
-    """``mix_kind`` "all": every page and every dataset's CSV in turn; "pages": the pages alone."""
+    """``mix_kind`` "all": every page and every dataset's CSV in turn; "pages": the pages alone.
+    ``redis_url``: the server's cache, as a deployment of several workers has it (emptied first; the
+    bench's own database number); empty: each worker's memory, rate-limit counts in the database."""
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install -y wrk")
     setup_django(engine, scale)  # only to find the pages; gunicorn runs in its own processes
@@ -323,6 +337,9 @@ def load(
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "BENCH_DATABASE_URL": database_url(engine, scale)}
+    env["REDIS_URL"] = redis_url
+    if redis_url:
+        redis.Redis.from_url(redis_url).flushdb()
     command = gunicorn_command(port, workers, threads)
     server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
@@ -344,7 +361,12 @@ def load(
         floor_size = round(statistics.mean(sizes))
         threads_wrk = min(os.cpu_count() or 2, connections)
         print(f"load: {len(mix)} paths, {duration}s, {connections} connections", file=sys.stderr)
+        # A warm-up under the same load, not measured: every worker renders each page once before the
+        # measured minute (the first renders are measured as the 'cold' column of section 1), as a
+        # server that has been up a while has.
+        run_wrk(base, mix, WARM_UP_SECONDS, connections, threads_wrk)
         mixed = run_wrk(base, mix, duration, connections, threads_wrk)
+        run_wrk(base, [f"/bench-floor/{floor_size}/"], WARM_UP_SECONDS, connections, threads_wrk)
         floor = run_wrk(base, [f"/bench-floor/{floor_size}/"], duration, connections, threads_wrk)
     finally:
         server.send_signal(signal.SIGTERM)
@@ -358,9 +380,10 @@ def load(
             "engine": engine,
             "scale": scale,
             "duration_s": duration,
+            "warm_up_s": WARM_UP_SECONDS,
             "connections": connections,
             "server": " ".join(Path(part).name if part.startswith("/") else part for part in command)
-            + (", cache in Redis (REDIS_URL)" if os.environ.get("REDIS_URL") else ", cache in each worker's memory"),
+            + (", cache in Redis (REDIS_URL)" if redis_url else ", cache in each worker's memory"),
             "wrk_threads": threads_wrk,
             "floor_bytes": floor_size,
             "skipped": skipped,
@@ -433,6 +456,11 @@ def main(argv: list[str] | None = None) -> None:
     load_step.add_argument(
         "--mix", choices=("all", "pages"), default="all", help="every page and every CSV, or the pages alone"
     )
+    load_step.add_argument(
+        "--redis-url",
+        default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9"),
+        help="the server's cache (emptied first); '' for each worker's memory",
+    )
     export_step = with_target(
         steps.add_parser("export", help="3: the pilot-updates CSV from gunicorn beside COPY"), scale=LOAD_SCALE
     )
@@ -471,6 +499,7 @@ def main(argv: list[str] | None = None) -> None:
             arguments.workers,
             arguments.threads,
             arguments.mix,
+            arguments.redis_url,
         )
     elif arguments.step == "export":
         from bench.export import export_benchmark
