@@ -25,8 +25,12 @@ from django.urls import reverse
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from boroughs.models import LocalAuthority
+from core.models import PublicationStatus
 from officers.services import create_officer
+from pilots.models import Pilot, PilotUpdate
 from portal.services import load_portal_data
+from sources.models import Source
+from tests.factories import PilotUpdateFactory
 from tests.two_factor import authenticator, code_now
 
 CHROMIUM = os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium")
@@ -125,6 +129,7 @@ def record_csp_violations(page: Page) -> list[str]:
 # --- staff in the browser ----------------------------------------------------------------------------
 
 PASSWORD = "journey-test-password-4821"
+HACKNEY_PILOT = "hackney-health-and-social-care-integration"
 
 
 def hackney_officer(username: str):
@@ -149,3 +154,19 @@ def sign_in(page: Page, portal_url: str, username: str) -> None:
     page.get_by_role("button", name="Continue").click()
     page.wait_for_load_state()
     assert "/second-factor/" not in page.url, f"{username}: {page.locator('.errornote').all_inner_texts()}"
+
+
+def draft_update(title: str) -> PilotUpdate:
+    """A draft update of Hackney's pilot that cites a published shipped source."""
+    return PilotUpdateFactory(
+        pilot=Pilot.objects.get(slug=HACKNEY_PILOT),
+        slug="journey-update",
+        title=title,
+        body="Drafted for the browser journey.",
+        publication_status=PublicationStatus.DRAFT,
+        sources=[Source.objects.public().order_by("slug").first()],
+    )
+
+
+def change_url(portal_url: str, record: PilotUpdate) -> str:
+    return portal_url + reverse("admin:pilots_pilotupdate_change", args=[record.pk])

@@ -23,7 +23,7 @@ from playwright.sync_api import Browser, BrowserContext, Page
 
 from officers.models import EDITORS_GROUP
 from officers.review import propose
-from tests.browser.conftest import DESKTOP, NARROW, PASSWORD, hackney_officer, new_context, sign_in
+from tests.browser.conftest import DESKTOP, NARROW, PASSWORD, draft_update, hackney_officer, new_context, sign_in
 from tests.browser.pages import EXPECTED_STATUS, PUBLIC_PAGES, page_path
 from tests.browser.reporting import report
 
@@ -221,8 +221,6 @@ def test_an_officers_start_page_and_the_import_pass_axe(label, viewport, browser
 
 @pytest.mark.parametrize(("label", "viewport"), WIDTHS, ids=["desktop", "320px"])
 def test_an_editors_start_page_and_the_review_queue_pass_axe(label, viewport, browser, portal_url):
-    from tests.browser.test_journeys import draft_update
-
     editor = get_user_model().objects.create_user("axe-editor", "axe-editor@example.org", PASSWORD, is_staff=True)
     editor.groups.add(Group.objects.get(name=EDITORS_GROUP))
     proposal = propose(record=draft_update("Sent for the axe scan"), by=hackney_officer("axe-proposer"))

@@ -23,13 +23,19 @@ from playwright.sync_api import Browser, Page, expect
 from core.models import PublicationStatus
 from pilots.models import Pilot, PilotParticipant, PilotUpdate
 from sources.models import Source
-from tests.browser.conftest import hackney_officer, new_context, record_csp_violations, sign_in
+from tests.browser.conftest import (
+    HACKNEY_PILOT,
+    change_url,
+    draft_update,
+    hackney_officer,
+    new_context,
+    record_csp_violations,
+    sign_in,
+)
 from tests.browser.reporting import report
-from tests.factories import PilotUpdateFactory
 
 pytestmark = pytest.mark.browser
 
-HACKNEY_PILOT = "hackney-health-and-social-care-integration"
 MAX_TABS = 250
 
 _journeys: list[str] = []
@@ -54,22 +60,6 @@ def tab_to(page: Page, selector: str, what: str) -> int:
             return presses
     focused = page.evaluate("() => document.activeElement && document.activeElement.outerHTML.slice(0, 200)")
     pytest.fail(f"{MAX_TABS} presses of Tab never reached {what} ({selector}); focus ended on {focused}")
-
-
-def draft_update(title: str) -> PilotUpdate:
-    """A draft update of Hackney's pilot that cites a published shipped source."""
-    return PilotUpdateFactory(
-        pilot=Pilot.objects.get(slug=HACKNEY_PILOT),
-        slug="journey-update",
-        title=title,
-        body="Drafted for the browser journey.",
-        publication_status=PublicationStatus.DRAFT,
-        sources=[Source.objects.public().order_by("slug").first()],
-    )
-
-
-def change_url(portal_url: str, record: PilotUpdate) -> str:
-    return portal_url + reverse("admin:pilots_pilotupdate_change", args=[record.pk])
 
 
 # --- 1. keyboard only ------------------------------------------------------------------------------

@@ -15,9 +15,16 @@ from playwright.sync_api import Browser, Page, expect
 
 from core.models import PublicationStatus
 from officers.models import EDITORS_GROUP, Proposal
-from tests.browser.conftest import PASSWORD, hackney_officer, new_context, record_csp_violations, sign_in
+from tests.browser.conftest import (
+    PASSWORD,
+    change_url,
+    draft_update,
+    hackney_officer,
+    new_context,
+    record_csp_violations,
+    sign_in,
+)
 from tests.browser.test_accessibility import WCAG_TAGS, _axe_source
-from tests.browser.test_journeys import change_url, draft_update
 
 pytestmark = pytest.mark.browser
 
