@@ -12,8 +12,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
-from django.utils.text import Truncator
 
+from core.history import save_with_reason
 from core.models import PublicationStatus, Publishable
 from pilots.models import PilotUpdate
 from sources.models import Source
@@ -71,13 +71,6 @@ def _check_version(record: Publishable, version: int | None) -> None:
         raise ProposalRefused(CHANGED_SINCE, code="stale")
 
 
-def _record_in_history(record: Publishable, *, by: AbstractBaseUser, reason: str) -> None:
-    """A line in the record's history for a step that changes none of its values."""
-    record._history_user = by
-    record._change_reason = Truncator(reason).chars(100)  # simple-history keeps at most 100 characters
-    record.save()
-
-
 @transaction.atomic
 def propose(*, record: Publishable, by: AbstractBaseUser, version: int | None = None) -> Proposal:
     """Send a draft to the editors. ``version``: the record's version on the page the officer used."""
@@ -92,7 +85,7 @@ def propose(*, record: Publishable, by: AbstractBaseUser, version: int | None = 
             proposal = Proposal.objects.create(content_type=_content_type(record), object_id=record.pk, proposed_by=by)
     except IntegrityError:  # one awaiting proposal per record (the database's constraint)
         raise ProposalRefused(ALREADY_AWAITING, code="awaiting") from None
-    _record_in_history(record, by=by, reason=PROPOSED_REASON)
+    save_with_reason(record, by=by, reason=PROPOSED_REASON)
     notify_after_commit(proposal, SentNotification.Event.PROPOSED)
     return proposal
 
@@ -129,7 +122,7 @@ def return_proposal(*, proposal: Proposal, by: AbstractBaseUser, reason: str, ve
     proposal, record = _open_for_decision(proposal, by)
     _check_version(record, version)
     _decide(proposal, by=by, state=Proposal.State.RETURNED, reason=reason)
-    _record_in_history(record, by=by, reason=f"Returned to {proposal.proposed_by} for changes: {reason}")
+    save_with_reason(record, by=by, reason=f"Returned to {proposal.proposed_by} for changes: {reason}")
     notify_after_commit(proposal, SentNotification.Event.RETURNED)
     return proposal
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from boroughs.models import LocalAuthority
+from core.history import save_with_reason
 from core.models import PublicationStatus, Publishable
 from pilots.models import PilotUpdate
 from sources.models import KeyFigure, Source
@@ -176,10 +177,7 @@ def mark_checked(*, record: models.Model, by: AbstractBaseUser) -> models.Model:
     """Record that ``by`` read the record again and found it still correct: a save that changes no field,
     so its history holds who checked it and when (what the start page reads as its last review). Like
     any save a person makes, it keeps the shipped-data loader from overwriting the record."""
-    record._history_user = by
-    record._change_reason = CHECKED_REASON
-    record.save()
-    return record
+    return save_with_reason(record, by=by, reason=CHECKED_REASON)
 
 
 @transaction.atomic
@@ -205,7 +203,4 @@ def _change_publication(*, record: Publishable, by: AbstractBaseUser, status: st
         record.publication_status = previous
         raise
     stamp_publication(record=record, by=by)
-    record._history_user = by
-    record._change_reason = reason
-    record.save()
-    return record
+    return save_with_reason(record, by=by, reason=reason)
